@@ -1,0 +1,81 @@
+#pragma once
+// Session: a model loaded, validated and planned once, then run many times.
+// Thread-safety: Run() may be called from several threads at once on the same Session; the plan and
+// kernels are immutable after Create/Load and every run has its own frame of values.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/status.h"
+#include "berth/tensor.h"
+#include "berth/value.h"
+
+namespace berth {
+
+struct Model;
+class ExecutionPlan;
+class KernelRegistry;
+
+struct SessionOptions {
+  // Check input count, element types and fixed dimensions against the model's declared inputs.
+  bool validate_inputs = true;
+  // Run ONNX's shape inference at load time (used for validation and metadata).
+  bool infer_shapes = true;
+};
+
+// Declared type of a model input or output, as callers see it.
+struct TensorInfo {
+  std::string name;
+  DataType dtype = DataType::kUndefined;
+  bool is_tensor = true;         // false for sequence/optional values
+  bool has_shape = false;        // false: rank unknown
+  std::vector<int64_t> dims;     // -1 for a dynamic dimension
+  std::vector<std::string> dim_names;  // symbolic names of dynamic dimensions ("" if none)
+};
+
+class Session {
+ public:
+  ~Session();
+
+  // Loads an ONNX model file. External data files are resolved relative to the model's folder.
+  static StatusOr<std::unique_ptr<Session>> Load(const std::string& path, const SessionOptions& options = {});
+  // Loads from serialized bytes; `base_dir` resolves external data ("" forbids external data).
+  static StatusOr<std::unique_ptr<Session>> LoadFromBytes(std::string_view bytes, const std::string& base_dir,
+                                                          const SessionOptions& options = {});
+  // Builds a session from an in-memory model (tests and tools that build graphs directly).
+  static StatusOr<std::unique_ptr<Session>> Create(std::shared_ptr<const Model> model,
+                                                   const SessionOptions& options = {});
+
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+
+  // Runs with one value per declared input, in graph input order. Returns all graph outputs in order.
+  StatusOr<std::vector<Value>> Run(const std::vector<Value>& inputs) const;
+  // Runs with named inputs (any order; overridable initializers may be given too).
+  StatusOr<std::vector<Value>> Run(const std::vector<std::pair<std::string, Value>>& inputs) const;
+
+  // Largest number of bytes of intermediate values alive at once in any run so far.
+  size_t peak_intermediate_bytes() const { return peak_intermediate_bytes_.load(); }
+  // Number of nodes in the executed (top-level) graph.
+  size_t num_nodes() const;
+  const Model& model() const { return *model_; }
+
+ private:
+  Session() = default;
+  Status ValidateInputs(const std::vector<Value>& inputs) const;
+
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<ExecutionPlan> plan_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+  SessionOptions options_;
+  mutable std::atomic<size_t> peak_intermediate_bytes_{0};
+};
+
+// The registry with every kernel Berth has (built once, shared).
+const KernelRegistry& DefaultKernelRegistry();
+
+}  // namespace berth

@@ -1,0 +1,23 @@
+// berth: the single binary. Each subcommand lives in its own file (src/cli/*_command.cc) and only
+// parses flags and calls the library.
+#include <cstdio>
+#include <map>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Berth: serve deep-learning models in production"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "berth 0.1.0");
+  std::map<CLI::App*, berth::cli::CommandRunner> runners;
+  berth::cli::CommandRunner run = berth::cli::AddRunCommand(app);
+  runners[app.get_subcommand("run")] = run;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (auto& [sub, runner] : runners)
+    if (sub->parsed()) return runner();
+  return 2;
+}

@@ -1,0 +1,340 @@
+#include "engine/execution_plan.h"
+
+#include <deque>
+#include <new>
+#include <queue>
+#include <stdexcept>
+
+#include "engine/kernel_registry.h"
+
+namespace berth {
+
+namespace {
+
+std::string NodeLabelOf(const Node& node) { return "node '" + node.name + "' (" + node.op_type + ")"; }
+
+// Thrown by AllocateOutput on an invalid shape and caught in Execute (never leaves the engine).
+struct InvalidOutputShape : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+int ExecutionPlan::SlotFor(const std::string& name) {
+  auto it = slot_of_.find(name);
+  if (it != slot_of_.end()) return it->second;
+  int slot = static_cast<int>(slot_names_.size());
+  slot_names_.push_back(name);
+  slot_of_[name] = slot;
+  return slot;
+}
+
+StatusOr<std::unique_ptr<ExecutionPlan>> ExecutionPlan::Build(std::shared_ptr<const Graph> graph,
+                                                              const KernelRegistry& registry,
+                                                              const std::set<std::string>& outer_names) {
+  std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan());
+  plan->graph_ = std::move(graph);
+  RETURN_IF_ERROR(plan->Plan(registry, outer_names));
+  return plan;
+}
+
+Status ExecutionPlan::Plan(const KernelRegistry& registry, const std::set<std::string>& outer_names) {
+  const Graph& g = *graph_;
+  const std::string graph_label = g.name.empty() ? std::string("graph") : "graph '" + g.name + "'";
+
+  // Names defined in this scope before any node runs.
+  std::set<std::string> defined;
+  for (const ValueInfo& in : g.inputs) {
+    if (in.name.empty()) return InvalidArgument(graph_label + ": an input has no name");
+    if (!defined.insert(in.name).second) return InvalidArgument(graph_label + ": input '" + in.name + "' is listed twice");
+    input_slots_.push_back(SlotFor(in.name));
+  }
+  std::map<std::string, Tensor> constants;
+  for (const auto& [name, tensor] : g.initializers) {
+    defined.insert(name);
+    constant_slots_.emplace_back(SlotFor(name), tensor);
+    if (!g.overridable_initializers.count(name)) constants[name] = tensor;
+  }
+
+  // Which node produces each name.
+  std::map<std::string, size_t> producer;
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    for (const std::string& out : g.nodes[n].outputs) {
+      if (out.empty()) continue;
+      if (defined.count(out)) {
+        return InvalidArgument(NodeLabelOf(g.nodes[n]) + ": output '" + out +
+                               "' redefines a graph input or initializer");
+      }
+      if (!producer.emplace(out, n).second) {
+        return InvalidArgument(NodeLabelOf(g.nodes[n]) + ": output '" + out + "' is already produced by " +
+                               NodeLabelOf(g.nodes[producer[out]]));
+      }
+    }
+  }
+  std::set<std::string> visible_to_subgraphs = outer_names;
+  visible_to_subgraphs.insert(defined.begin(), defined.end());
+  for (const auto& [name, n] : producer) visible_to_subgraphs.insert(name);
+
+  // Build subgraph plans first: their outer references become implicit inputs of the node.
+  std::vector<std::vector<PlannedSubgraph>> subgraphs(g.nodes.size());
+  std::vector<std::vector<std::string>> reads(g.nodes.size());  // explicit + implicit inputs by name
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    const Node& node = g.nodes[n];
+    for (const std::string& in : node.inputs)
+      if (!in.empty()) reads[n].push_back(in);
+    for (const auto& [attr_name, attr] : node.attributes) {
+      std::vector<std::shared_ptr<Graph>> bodies;
+      if (attr.type == Attribute::Type::kGraph && attr.g) bodies.push_back(attr.g);
+      if (attr.type == Attribute::Type::kGraphs) bodies = attr.graphs;
+      for (auto& body : bodies) {
+        auto sub = ExecutionPlan::Build(body, registry, visible_to_subgraphs);
+        if (!sub.ok()) return sub.status().WithContext(NodeLabelOf(node) + " attribute '" + attr_name + "'");
+        PlannedSubgraph ps;
+        ps.attr_name = attr_name;
+        ps.plan = std::move(sub).value();
+        for (const std::string& name : ps.plan->outer_references()) reads[n].push_back(name);
+        subgraphs[n].push_back(std::move(ps));
+      }
+    }
+  }
+
+  // Resolve every read: local input/initializer, local node output, or outer scope.
+  std::vector<std::vector<size_t>> consumers(g.nodes.size());
+  std::vector<int> pending(g.nodes.size(), 0);
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    std::set<size_t> deps;
+    for (const std::string& name : reads[n]) {
+      if (defined.count(name)) continue;
+      auto p = producer.find(name);
+      if (p != producer.end()) {
+        if (p->second == n) return InvalidArgument(NodeLabelOf(g.nodes[n]) + " reads its own output '" + name + "'");
+        deps.insert(p->second);
+        continue;
+      }
+      if (outer_names.count(name)) {
+        if (!slot_of_.count(name)) {
+          outer_names_.push_back(name);
+          outer_slots_.push_back(SlotFor(name));
+        }
+        continue;
+      }
+      return InvalidArgument(NodeLabelOf(g.nodes[n]) + ": input '" + name +
+                             "' is not a graph input, an initializer or the output of any node");
+    }
+    pending[n] = static_cast<int>(deps.size());
+    for (size_t d : deps) consumers[d].push_back(n);
+  }
+
+  // Topological order (Kahn), stable with respect to the file's order.
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
+  for (size_t n = 0; n < g.nodes.size(); ++n)
+    if (pending[n] == 0) ready.push(n);
+  std::vector<size_t> order;
+  while (!ready.empty()) {
+    size_t n = ready.top();
+    ready.pop();
+    order.push_back(n);
+    for (size_t c : consumers[n])
+      if (--pending[c] == 0) ready.push(c);
+  }
+  if (order.size() != g.nodes.size()) {
+    for (size_t n = 0; n < g.nodes.size(); ++n)
+      if (pending[n] > 0) return InvalidArgument(graph_label + " has a cycle through " + NodeLabelOf(g.nodes[n]));
+  }
+
+  // Kernels and slots.
+  for (size_t n : order) {
+    const Node& node = g.nodes[n];
+    PlannedNode pn;
+    pn.node = &node;
+    auto opset_it = g.opsets.find(std::string(CanonicalDomain(node.domain)));
+    if (opset_it == g.opsets.end()) {
+      return InvalidArgument(NodeLabelOf(node) + " uses domain '" + node.domain +
+                             "', which the model does not import");
+    }
+    pn.opset = opset_it->second;
+    const KernelRegistration* reg = registry.Find(node.domain, node.op_type, pn.opset);
+    if (!reg) {
+      return Unimplemented("unsupported operator '" + node.op_type + "' (domain '" +
+                           (node.domain.empty() ? std::string("ai.onnx") : node.domain) + "', opset " +
+                           std::to_string(pn.opset) + ") at node '" + node.name + "'");
+    }
+    KernelInfo info(node, pn.opset, &constants);
+    auto kernel = reg->create(info);
+    if (!kernel.ok()) {
+      const Status& st = kernel.status();
+      return st.message().rfind("node '", 0) == 0 ? st : st.WithContext(NodeLabelOf(node));
+    }
+    pn.kernel = std::move(kernel).value();
+    for (const std::string& in : node.inputs) pn.inputs.push_back(in.empty() ? -1 : SlotFor(in));
+    for (const std::string& out : node.outputs) pn.outputs.push_back(out.empty() ? -1 : SlotFor(out));
+    for (PlannedSubgraph& ps : subgraphs[n]) {
+      for (const std::string& name : ps.plan->outer_references()) ps.outer_slots.push_back(SlotFor(name));
+      pn.subgraphs.push_back(std::move(ps));
+    }
+    nodes_.push_back(std::move(pn));
+  }
+
+  for (const ValueInfo& out : g.outputs) {
+    if (!slot_of_.count(out.name) && !outer_names.count(out.name)) {
+      return InvalidArgument(graph_label + ": output '" + out.name + "' is not produced by any node");
+    }
+    if (!slot_of_.count(out.name)) {  // a subgraph may output an outer value directly
+      outer_names_.push_back(out.name);
+      outer_slots_.push_back(SlotFor(out.name));
+    }
+    output_slots_.push_back(slot_of_[out.name]);
+  }
+
+  // Liveness: free each slot after its last reader, except graph outputs.
+  std::vector<int> last_reader(slot_names_.size(), -1);
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    for (int s : nodes_[k].inputs)
+      if (s >= 0) last_reader[static_cast<size_t>(s)] = static_cast<int>(k);
+    for (const PlannedSubgraph& ps : nodes_[k].subgraphs)
+      for (int s : ps.outer_slots) last_reader[static_cast<size_t>(s)] = static_cast<int>(k);
+  }
+  std::vector<bool> is_output(slot_names_.size(), false);
+  for (int s : output_slots_) is_output[static_cast<size_t>(s)] = true;
+  is_intermediate_.assign(slot_names_.size(), false);
+  for (const PlannedNode& pn : nodes_)
+    for (int s : pn.outputs)
+      if (s >= 0 && !is_output[static_cast<size_t>(s)]) is_intermediate_[static_cast<size_t>(s)] = true;
+  for (size_t s = 0; s < slot_names_.size(); ++s) {
+    if (is_output[s]) continue;
+    if (last_reader[s] >= 0) {
+      nodes_[static_cast<size_t>(last_reader[s])].free_after.push_back(static_cast<int>(s));
+    } else if (is_intermediate_[s]) {
+      // Produced but never read: free right after its producer.
+      for (size_t k = 0; k < nodes_.size(); ++k)
+        for (int o : nodes_[k].outputs)
+          if (o == static_cast<int>(s)) nodes_[k].free_after.push_back(o);
+    }
+  }
+  return Status::Ok();
+}
+
+// The KernelContext for one node in one run.
+class ExecutionPlan::Context final : public KernelContext {
+ public:
+  Context(const PlannedNode& node, std::vector<Value>& frame, MemoryTracker* memory,
+          const std::vector<bool>& is_intermediate)
+      : node_(node), frame_(frame), memory_(memory), is_intermediate_(is_intermediate) {}
+
+  int num_inputs() const override { return static_cast<int>(node_.inputs.size()); }
+  int num_outputs() const override { return static_cast<int>(node_.outputs.size()); }
+
+  const Value* input_value(int i) const override {
+    if (i < 0 || i >= num_inputs()) return nullptr;
+    int slot = node_.inputs[static_cast<size_t>(i)];
+    return slot < 0 ? nullptr : &frame_[static_cast<size_t>(slot)];
+  }
+
+  bool output_wanted(int i) const override {
+    return i >= 0 && i < num_outputs() && node_.outputs[static_cast<size_t>(i)] >= 0;
+  }
+
+  Tensor* AllocateOutput(int i, DataType dtype, Shape shape) override {
+    for (int64_t d : shape) {
+      if (d < 0) throw InvalidOutputShape("output " + std::to_string(i) + " would have negative dimension in shape " + ShapeToString(shape));
+    }
+    Value* v = OutputSlot(i);
+    *v = Value(Tensor(dtype, std::move(shape)));
+    Account(i, *v);
+    return &v->tensor();
+  }
+
+  void SetOutput(int i, Value value) override {
+    Value* v = OutputSlot(i);
+    *v = std::move(value);
+    Account(i, *v);
+  }
+
+  StatusOr<std::vector<Value>> RunSubgraph(const std::string& attr_name, std::vector<Value> inputs) override {
+    for (const PlannedSubgraph& ps : node_.subgraphs) {
+      if (ps.attr_name != attr_name) continue;
+      std::vector<const Value*> outer;
+      outer.reserve(ps.outer_slots.size());
+      for (int s : ps.outer_slots) outer.push_back(&frame_[static_cast<size_t>(s)]);
+      auto result = ps.plan->Execute(std::move(inputs), {}, outer, memory_);
+      if (!result.ok()) return result.status().WithContext(NodeLabel() + " subgraph '" + attr_name + "'");
+      return result;
+    }
+    return InvalidArgument(NodeLabel() + " has no graph attribute '" + attr_name + "'");
+  }
+
+  std::string NodeLabel() const override { return NodeLabelOf(*node_.node); }
+
+ private:
+  Value* OutputSlot(int i) {
+    if (!output_wanted(i)) {
+      scratch_.emplace_back();
+      return &scratch_.back();
+    }
+    return &frame_[static_cast<size_t>(node_.outputs[static_cast<size_t>(i)])];
+  }
+  void Account(int i, const Value& v) {
+    if (memory_ && output_wanted(i) && is_intermediate_[static_cast<size_t>(node_.outputs[static_cast<size_t>(i)])]) {
+      memory_->Add(v.nbytes());
+    }
+  }
+
+  const PlannedNode& node_;
+  std::vector<Value>& frame_;
+  MemoryTracker* memory_;
+  const std::vector<bool>& is_intermediate_;
+  std::deque<Value> scratch_;  // outputs nobody reads
+};
+
+StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
+                                                    const std::vector<std::pair<std::string, Value>>& overrides,
+                                                    const std::vector<const Value*>& outer,
+                                                    MemoryTracker* memory) const {
+  const std::string graph_label = graph_->name.empty() ? std::string("graph") : "graph '" + graph_->name + "'";
+  if (inputs.size() != input_slots_.size()) {
+    return InvalidArgument(graph_label + " expects " + std::to_string(input_slots_.size()) + " inputs, got " +
+                           std::to_string(inputs.size()));
+  }
+  if (outer.size() != outer_slots_.size()) return Internal(graph_label + ": outer scope values do not match the plan");
+  std::vector<Value> frame(slot_names_.size());
+  for (const auto& [slot, tensor] : constant_slots_) frame[static_cast<size_t>(slot)] = Value(tensor);
+  for (size_t i = 0; i < inputs.size(); ++i) frame[static_cast<size_t>(input_slots_[i])] = std::move(inputs[i]);
+  for (const auto& [name, value] : overrides) {
+    auto it = slot_of_.find(name);
+    if (it == slot_of_.end() || !graph_->overridable_initializers.count(name)) {
+      return InvalidArgument(graph_label + ": '" + name + "' is not an input or overridable initializer");
+    }
+    frame[static_cast<size_t>(it->second)] = value;
+  }
+  for (size_t i = 0; i < outer.size(); ++i) frame[static_cast<size_t>(outer_slots_[i])] = *outer[i];
+
+  MemoryTracker local_memory;
+  if (!memory) memory = &local_memory;
+  for (const PlannedNode& pn : nodes_) {
+    Context ctx(pn, frame, memory, is_intermediate_);
+    Status st;
+    try {
+      st = pn.kernel->Compute(ctx);
+    } catch (const InvalidOutputShape& e) {
+      st = InvalidArgument(ctx.NodeLabel() + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+      st = ResourceExhausted(ctx.NodeLabel() + ": out of memory");
+    } catch (const std::exception& e) {
+      st = Internal(ctx.NodeLabel() + ": " + e.what());
+    }
+    if (!st.ok()) {
+      return st.message().rfind("node '", 0) == 0 ? st : st.WithContext(ctx.NodeLabel());
+    }
+    for (int s : pn.free_after) {
+      Value& v = frame[static_cast<size_t>(s)];
+      if (is_intermediate_[static_cast<size_t>(s)]) memory->Sub(v.nbytes());
+      v = Value();
+    }
+  }
+  std::vector<Value> outputs;
+  outputs.reserve(output_slots_.size());
+  for (int s : output_slots_) outputs.push_back(frame[static_cast<size_t>(s)]);
+  return outputs;
+}
+
+}  // namespace berth

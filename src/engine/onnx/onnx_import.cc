@@ -1,0 +1,400 @@
+#include "engine/onnx/onnx_import.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <climits>
+#include <set>
+#include <unordered_map>
+
+#include "engine/kernel_registry.h"
+#include "engine/onnx/tensor_proto.h"
+
+namespace berth {
+
+namespace {
+
+using OpsetMap = std::map<std::string, int>;
+
+int OpsetFor(const OpsetMap& opsets, const std::string& domain) {
+  auto it = opsets.find(std::string(CanonicalDomain(domain)));
+  return it == opsets.end() ? 0 : it->second;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Function inlining (at the protobuf level, before conversion).
+
+struct FunctionKey {
+  std::string domain, name;
+  bool operator<(const FunctionKey& o) const { return std::tie(domain, name) < std::tie(o.domain, o.name); }
+};
+using LocalFunctions = std::map<FunctionKey, const onnx::FunctionProto*>;
+
+// Resolves the body attributes that refer to the caller's attributes (ref_attr_name).
+bool ResolveAttributes(onnx::NodeProto* body_node, const onnx::NodeProto& caller,
+                       const std::map<std::string, onnx::AttributeProto>& defaults) {
+  auto* attrs = body_node->mutable_attribute();
+  for (int i = 0; i < attrs->size();) {
+    onnx::AttributeProto* a = attrs->Mutable(i);
+    if (a->ref_attr_name().empty()) {
+      ++i;
+      continue;
+    }
+    const onnx::AttributeProto* source = nullptr;
+    for (const auto& ca : caller.attribute())
+      if (ca.name() == a->ref_attr_name()) source = &ca;
+    if (!source) {
+      auto it = defaults.find(a->ref_attr_name());
+      if (it != defaults.end() && it->second.type() != onnx::AttributeProto::UNDEFINED) source = &it->second;
+    }
+    if (!source) {
+      attrs->DeleteSubrange(i, 1);
+      continue;
+    }
+    std::string name = a->name();
+    *a = *source;
+    a->set_name(name);
+    ++i;
+  }
+  return true;
+}
+
+// Renames every value of a function body into the caller's namespace.
+void ExpandBody(const onnx::FunctionProto& fn, const onnx::NodeProto& caller,
+                const std::map<std::string, onnx::AttributeProto>& defaults, int serial,
+                std::vector<onnx::NodeProto>* out) {
+  std::unordered_map<std::string, std::string> rename;
+  for (int i = 0; i < fn.input_size(); ++i)
+    rename[fn.input(i)] = i < caller.input_size() ? caller.input(i) : std::string();
+  for (int i = 0; i < fn.output_size(); ++i)
+    rename[fn.output(i)] = i < caller.output_size() ? caller.output(i) : std::string();
+  std::string prefix = (caller.name().empty() ? caller.op_type() : caller.name()) + "/" + fn.name() + "#" +
+                       std::to_string(serial) + "/";
+  auto mapped = [&](const std::string& n) -> std::string {
+    if (n.empty()) return n;
+    auto it = rename.find(n);
+    if (it != rename.end()) return it->second;
+    return rename[n] = prefix + n;
+  };
+  for (const auto& body_node : fn.node()) {
+    onnx::NodeProto n = body_node;
+    for (auto& in : *n.mutable_input()) in = mapped(in);
+    for (auto& o : *n.mutable_output()) o = mapped(o);
+    n.set_name(prefix + (body_node.name().empty() ? body_node.op_type() : body_node.name()));
+    ResolveAttributes(&n, caller, defaults);
+    out->push_back(std::move(n));
+  }
+}
+
+bool HasKernel(const KernelRegistry* registry, const onnx::NodeProto& node, const OpsetMap& opsets) {
+  return registry && registry->Find(node.domain(), node.op_type(), OpsetFor(opsets, node.domain())) != nullptr;
+}
+
+// Types of values known in the graph (inputs, initializers, value_info) for context-dependent functions.
+std::unordered_map<std::string, onnx::TypeProto> KnownTypes(const onnx::GraphProto& g) {
+  std::unordered_map<std::string, onnx::TypeProto> types;
+  for (const auto& vi : g.input()) types[vi.name()] = vi.type();
+  for (const auto& vi : g.value_info()) types[vi.name()] = vi.type();
+  for (const auto& vi : g.output()) types[vi.name()] = vi.type();
+  for (const auto& init : g.initializer()) {
+    onnx::TypeProto t;
+    t.mutable_tensor_type()->set_elem_type(init.data_type());
+    for (int64_t d : init.dims()) t.mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+    types[init.name()] = t;
+  }
+  return types;
+}
+
+// One pass over a graph (and its subgraphs): replaces nodes without a kernel by their function body
+// when one is available. Returns the number of nodes expanded.
+int InlineFunctionsOnce(onnx::GraphProto* graph, const LocalFunctions& locals, const OpsetMap& opsets,
+                        const KernelRegistry* registry, int* serial) {
+  int expanded = 0;
+  auto types = KnownTypes(*graph);
+  std::vector<onnx::NodeProto> result;
+  result.reserve(static_cast<size_t>(graph->node_size()));
+  for (auto& node : *graph->mutable_node()) {
+    for (auto& attr : *node.mutable_attribute()) {
+      if (attr.has_g()) expanded += InlineFunctionsOnce(attr.mutable_g(), locals, opsets, registry, serial);
+      for (auto& g : *attr.mutable_graphs()) expanded += InlineFunctionsOnce(&g, locals, opsets, registry, serial);
+    }
+    auto local = locals.find({node.domain(), node.op_type()});
+    if (local != locals.end()) {
+      std::map<std::string, onnx::AttributeProto> defaults;
+      ExpandBody(*local->second, node, defaults, (*serial)++, &result);
+      ++expanded;
+      continue;
+    }
+    if (HasKernel(registry, node, opsets) || !registry) {
+      result.push_back(node);
+      continue;
+    }
+    int opset = OpsetFor(opsets, node.domain());
+    const onnx::OpSchema* schema =
+        opset > 0 ? onnx::OpSchemaRegistry::Schema(node.op_type(), opset, node.domain()) : nullptr;
+    if (!schema || schema->Deprecated()) {
+      result.push_back(node);
+      continue;
+    }
+    std::map<std::string, onnx::AttributeProto> defaults;
+    for (const auto& [name, attr] : schema->attributes()) defaults[name] = attr.default_value;
+    onnx::FunctionProto body;
+    bool have_body = false;
+    try {
+      if (schema->HasContextDependentFunction()) {
+        std::vector<onnx::TypeProto> input_types;
+        for (const auto& in : node.input()) {
+          auto it = types.find(in);
+          input_types.push_back(it == types.end() ? onnx::TypeProto() : it->second);
+        }
+        onnx::FunctionBodyBuildContextImpl ctx(node, input_types);
+        have_body = schema->BuildContextDependentFunction(ctx, body);
+      } else if (schema->HasFunction()) {
+        body = *schema->GetFunction();
+        have_body = true;
+      }
+    } catch (const std::exception&) {
+      have_body = false;  // the node stays; planning reports the missing kernel
+    }
+    if (!have_body || body.node_size() == 0) {
+      result.push_back(node);
+      continue;
+    }
+    ExpandBody(body, node, defaults, (*serial)++, &result);
+    ++expanded;
+  }
+  graph->clear_node();
+  for (auto& n : result) *graph->add_node() = std::move(n);
+  return expanded;
+}
+
+void RunShapeInference(onnx::ModelProto* model) {
+  try {
+    onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*strict_mode=*/0, /*data_prop=*/false);
+    onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception&) {
+    // Inference is best effort: types we cannot infer statically are found at run time.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Conversion to Berth IR.
+
+struct Converter {
+  std::string base_dir;
+  OpsetMap opsets;
+
+  StatusOr<ValueInfo> ConvertValueInfo(const onnx::ValueInfoProto& vi) {
+    ValueInfo out;
+    out.name = vi.name();
+    const onnx::TypeProto* type = &vi.type();
+    if (type->has_optional_type()) {
+      out.kind = ValueInfo::Kind::kOptional;
+      type = &type->optional_type().elem_type();
+      if (type->has_sequence_type()) {
+        out.dtype = static_cast<DataType>(type->sequence_type().elem_type().tensor_type().elem_type());
+      } else if (type->has_tensor_type()) {
+        out.dtype = static_cast<DataType>(type->tensor_type().elem_type());
+      }
+      return out;
+    }
+    if (type->has_sequence_type()) {
+      out.kind = ValueInfo::Kind::kSequence;
+      out.dtype = static_cast<DataType>(type->sequence_type().elem_type().tensor_type().elem_type());
+      return out;
+    }
+    if (type->has_tensor_type()) {
+      out.kind = ValueInfo::Kind::kTensor;
+      int32_t et = type->tensor_type().elem_type();
+      if (et != 0 && !IsValidDataType(et)) {
+        return InvalidArgument("value '" + vi.name() + "' has unknown element type " + std::to_string(et));
+      }
+      out.dtype = static_cast<DataType>(et);
+      if (type->tensor_type().has_shape()) {
+        out.has_shape = true;
+        for (const auto& d : type->tensor_type().shape().dim()) {
+          out.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+          out.dim_names.push_back(d.has_dim_param() ? d.dim_param() : std::string());
+        }
+      }
+    }
+    return out;
+  }
+
+  StatusOr<Attribute> ConvertAttribute(const onnx::AttributeProto& a, const std::string& where) {
+    Attribute out;
+    switch (a.type()) {
+      case onnx::AttributeProto::FLOAT: out.type = Attribute::Type::kFloat; out.f = a.f(); break;
+      case onnx::AttributeProto::INT: out.type = Attribute::Type::kInt; out.i = a.i(); break;
+      case onnx::AttributeProto::STRING: out.type = Attribute::Type::kString; out.s = a.s(); break;
+      case onnx::AttributeProto::TENSOR: {
+        out.type = Attribute::Type::kTensor;
+        ASSIGN_OR_RETURN(out.t, TensorFromProto(a.t(), base_dir));
+        break;
+      }
+      case onnx::AttributeProto::GRAPH: {
+        out.type = Attribute::Type::kGraph;
+        ASSIGN_OR_RETURN(out.g, ConvertGraph(a.g()));
+        break;
+      }
+      case onnx::AttributeProto::FLOATS:
+        out.type = Attribute::Type::kFloats;
+        out.floats.assign(a.floats().begin(), a.floats().end());
+        break;
+      case onnx::AttributeProto::INTS:
+        out.type = Attribute::Type::kInts;
+        out.ints.assign(a.ints().begin(), a.ints().end());
+        break;
+      case onnx::AttributeProto::STRINGS:
+        out.type = Attribute::Type::kStrings;
+        out.strings.assign(a.strings().begin(), a.strings().end());
+        break;
+      case onnx::AttributeProto::TENSORS:
+        out.type = Attribute::Type::kTensors;
+        for (const auto& t : a.tensors()) {
+          ASSIGN_OR_RETURN(Tensor tensor, TensorFromProto(t, base_dir));
+          out.tensors.push_back(std::move(tensor));
+        }
+        break;
+      case onnx::AttributeProto::GRAPHS:
+        out.type = Attribute::Type::kGraphs;
+        for (const auto& g : a.graphs()) {
+          ASSIGN_OR_RETURN(std::shared_ptr<Graph> graph, ConvertGraph(g));
+          out.graphs.push_back(std::move(graph));
+        }
+        break;
+      case onnx::AttributeProto::TYPE_PROTO: {
+        out.type = Attribute::Type::kTypeProto;
+        const onnx::TypeProto& tp = a.tp();
+        if (tp.has_sequence_type()) {
+          out.type_proto_is_sequence = true;
+          out.type_proto_elem = static_cast<DataType>(tp.sequence_type().elem_type().tensor_type().elem_type());
+        } else if (tp.has_tensor_type()) {
+          out.type_proto_elem = static_cast<DataType>(tp.tensor_type().elem_type());
+        }
+        break;
+      }
+      case onnx::AttributeProto::SPARSE_TENSOR:
+      case onnx::AttributeProto::SPARSE_TENSORS:
+        return Unimplemented(where + ": attribute '" + a.name() + "' is a sparse tensor, which is not supported");
+      default:
+        // Files from older IR versions may omit the type: infer it from which field is set.
+        if (a.has_f()) { out.type = Attribute::Type::kFloat; out.f = a.f(); }
+        else if (a.has_i()) { out.type = Attribute::Type::kInt; out.i = a.i(); }
+        else if (a.has_s()) { out.type = Attribute::Type::kString; out.s = a.s(); }
+        else if (a.ints_size()) { out.type = Attribute::Type::kInts; out.ints.assign(a.ints().begin(), a.ints().end()); }
+        else if (a.floats_size()) { out.type = Attribute::Type::kFloats; out.floats.assign(a.floats().begin(), a.floats().end()); }
+        else return InvalidArgument(where + ": attribute '" + a.name() + "' has no type");
+    }
+    return out;
+  }
+
+  StatusOr<std::shared_ptr<Graph>> ConvertGraph(const onnx::GraphProto& g) {
+    auto graph = std::make_shared<Graph>();
+    graph->name = g.name();
+    graph->opsets = opsets;
+    for (const auto& init : g.initializer()) {
+      if (init.name().empty()) return InvalidArgument("graph '" + g.name() + "': an initializer has no name");
+      ASSIGN_OR_RETURN(Tensor t, TensorFromProto(init, base_dir));
+      if (!graph->initializers.emplace(init.name(), std::move(t)).second) {
+        return InvalidArgument("graph '" + g.name() + "': initializer '" + init.name() + "' is defined twice");
+      }
+    }
+    if (g.sparse_initializer_size() > 0) {
+      return Unimplemented("graph '" + g.name() + "': sparse initializers are not supported");
+    }
+    for (const auto& in : g.input()) {
+      ASSIGN_OR_RETURN(ValueInfo vi, ConvertValueInfo(in));
+      auto init = graph->initializers.find(in.name());
+      if (init != graph->initializers.end()) {
+        // An input with an initializer is a default the caller may override (IR < 4 style).
+        graph->overridable_initializers[in.name()] = init->second;
+        continue;
+      }
+      graph->inputs.push_back(std::move(vi));
+    }
+    for (const auto& out : g.output()) {
+      ASSIGN_OR_RETURN(ValueInfo vi, ConvertValueInfo(out));
+      graph->outputs.push_back(std::move(vi));
+    }
+    for (const auto& vi_proto : g.value_info()) {
+      ASSIGN_OR_RETURN(ValueInfo vi, ConvertValueInfo(vi_proto));
+      graph->value_info[vi.name] = std::move(vi);
+    }
+    int index = 0;
+    for (const auto& np : g.node()) {
+      Node node;
+      node.name = np.name().empty() ? np.op_type() + "_" + std::to_string(index) : np.name();
+      node.op_type = np.op_type();
+      node.domain = std::string(CanonicalDomain(np.domain()));
+      node.inputs.assign(np.input().begin(), np.input().end());
+      node.outputs.assign(np.output().begin(), np.output().end());
+      std::string where = "node '" + node.name + "' (" + node.op_type + ")";
+      if (node.op_type.empty()) return InvalidArgument("node " + std::to_string(index) + " has no op_type");
+      for (const auto& ap : np.attribute()) {
+        ASSIGN_OR_RETURN(Attribute attr, ConvertAttribute(ap, where));
+        node.attributes[ap.name()] = std::move(attr);
+      }
+      graph->nodes.push_back(std::move(node));
+      ++index;
+    }
+    return graph;
+  }
+};
+
+}  // namespace
+
+StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const ImportOptions& options) {
+  onnx::ModelProto proto;
+  {
+    google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                  static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+    stream.SetTotalBytesLimit(INT_MAX);
+    stream.SetRecursionLimit(256);
+    if (bytes.empty()) return InvalidArgument("model file is empty");
+    if (!proto.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+      return InvalidArgument("model is not a valid ONNX protobuf (truncated or corrupt file)");
+    }
+  }
+  if (!proto.has_graph()) return InvalidArgument("model has no graph");
+  if (proto.ir_version() < 3) {
+    return InvalidArgument("model IR version " + std::to_string(proto.ir_version()) +
+                           " is too old (need >= 3, with opset imports)");
+  }
+  OpsetMap opsets;
+  for (const auto& op : proto.opset_import()) {
+    opsets[std::string(CanonicalDomain(op.domain()))] = static_cast<int>(op.version());
+  }
+  if (opsets.empty()) return InvalidArgument("model imports no operator set");
+  auto onnx_opset = opsets.find("");
+  if (onnx_opset != opsets.end() && (onnx_opset->second < 1 || onnx_opset->second > 17)) {
+    // Newer opsets usually work but are unverified; older than 1 is malformed.
+    if (onnx_opset->second < 1) return InvalidArgument("invalid ai.onnx opset version " + std::to_string(onnx_opset->second));
+  }
+
+  if (options.infer_shapes || options.registry) RunShapeInference(&proto);
+
+  LocalFunctions locals;
+  for (const auto& fn : proto.functions()) locals[{fn.domain(), fn.name()}] = &fn;
+  if (options.registry || !locals.empty()) {
+    int serial = 0;
+    for (int round = 0; round < 8; ++round) {
+      int n = InlineFunctionsOnce(proto.mutable_graph(), locals, opsets, options.registry, &serial);
+      if (n == 0) break;
+      RunShapeInference(&proto);  // expanded bodies may feed further context-dependent functions
+    }
+  }
+
+  Converter converter{options.base_dir, opsets};
+  auto model = std::make_shared<Model>();
+  model->ir_version = proto.ir_version();
+  model->producer_name = proto.producer_name();
+  model->producer_version = proto.producer_version();
+  for (const auto& kv : proto.metadata_props()) model->metadata[kv.key()] = kv.value();
+  ASSIGN_OR_RETURN(model->graph, converter.ConvertGraph(proto.graph()));
+  return model;
+}
+
+}  // namespace berth

@@ -1,0 +1,163 @@
+#include "berth/session.h"
+
+#include <filesystem>
+#include <map>
+
+#include "engine/execution_plan.h"
+#include "engine/graph.h"
+#include "engine/kernel_registry.h"
+#include "engine/onnx/onnx_import.h"
+#include "engine/onnx/tensor_proto.h"
+#include "providers/reference/register.h"
+
+namespace berth {
+
+const KernelRegistry& DefaultKernelRegistry() {
+  static const KernelRegistry* registry = [] {
+    auto* r = new KernelRegistry();
+    RegisterReferenceKernels(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+Session::~Session() = default;
+
+StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, const SessionOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("model file '" + path + "' does not exist");
+  ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
+  std::string base_dir = std::filesystem::path(path).parent_path().string();
+  if (base_dir.empty()) base_dir = ".";
+  auto session = LoadFromBytes(bytes, base_dir, options);
+  if (!session.ok()) return session.status().WithContext("model '" + path + "'");
+  return session;
+}
+
+StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(std::string_view bytes, const std::string& base_dir,
+                                                          const SessionOptions& options) {
+  ImportOptions import;
+  import.base_dir = base_dir;
+  import.infer_shapes = options.infer_shapes;
+  import.registry = &DefaultKernelRegistry();
+  ASSIGN_OR_RETURN(std::shared_ptr<Model> model, ImportOnnxModel(bytes, import));
+  return Create(std::move(model), options);
+}
+
+namespace {
+
+TensorInfo ToTensorInfo(const ValueInfo& vi) {
+  TensorInfo info;
+  info.name = vi.name;
+  info.dtype = vi.dtype;
+  info.is_tensor = vi.kind == ValueInfo::Kind::kTensor || vi.kind == ValueInfo::Kind::kUnknown;
+  info.has_shape = vi.has_shape;
+  info.dims = vi.dims;
+  info.dim_names = vi.dim_names;
+  return info;
+}
+
+std::string ExpectedShapeString(const TensorInfo& info) {
+  std::string s = "[";
+  for (size_t i = 0; i < info.dims.size(); ++i) {
+    if (i) s += ",";
+    s += info.dims[i] >= 0 ? std::to_string(info.dims[i])
+                           : (info.dim_names[i].empty() ? std::string("-1") : info.dim_names[i]);
+  }
+  return s + "]";
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model, const SessionOptions& options) {
+  if (!model || !model->graph) return InvalidArgument("model has no graph");
+  std::unique_ptr<Session> session(new Session());
+  session->model_ = model;
+  session->options_ = options;
+  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(model->graph, DefaultKernelRegistry(), {}));
+  for (const ValueInfo& vi : model->graph->inputs) session->inputs_.push_back(ToTensorInfo(vi));
+  for (const ValueInfo& vi : model->graph->outputs) session->outputs_.push_back(ToTensorInfo(vi));
+  return session;
+}
+
+size_t Session::num_nodes() const { return plan_->num_nodes(); }
+
+Status Session::ValidateInputs(const std::vector<Value>& inputs) const {
+  if (inputs.size() != inputs_.size()) {
+    return InvalidArgument("expected " + std::to_string(inputs_.size()) + " inputs, got " +
+                           std::to_string(inputs.size()));
+  }
+  if (!options_.validate_inputs) return Status::Ok();
+  std::map<std::string, int64_t> symbols;  // symbolic dimension -> size seen
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorInfo& info = inputs_[i];
+    const Value& v = inputs[i];
+    if (!info.is_tensor) continue;
+    if (!v.is_tensor()) return InvalidArgument("input '" + info.name + "': expected a tensor");
+    const Tensor& t = v.tensor();
+    if (info.dtype != DataType::kUndefined && t.dtype() != info.dtype) {
+      return InvalidArgument("input '" + info.name + "': expected element type " +
+                             std::string(DataTypeName(info.dtype)) + ", got " + std::string(DataTypeName(t.dtype())));
+    }
+    if (!info.has_shape) continue;
+    bool match = static_cast<size_t>(t.rank()) == info.dims.size();
+    for (size_t d = 0; match && d < info.dims.size(); ++d) {
+      if (info.dims[d] >= 0 && info.dims[d] != t.dim(static_cast<int>(d))) match = false;
+      if (info.dims[d] < 0 && !info.dim_names[d].empty()) {
+        auto [it, inserted] = symbols.emplace(info.dim_names[d], t.dim(static_cast<int>(d)));
+        if (!inserted && it->second != t.dim(static_cast<int>(d))) {
+          return InvalidArgument("input '" + info.name + "': dimension '" + info.dim_names[d] + "' is " +
+                                 std::to_string(t.dim(static_cast<int>(d))) + " but another input has it as " +
+                                 std::to_string(it->second));
+        }
+      }
+    }
+    if (!match) {
+      return InvalidArgument("input '" + info.name + "': expected shape " + ExpectedShapeString(info) + ", got " +
+                             ShapeToString(t.shape()));
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<Value>> Session::Run(const std::vector<Value>& inputs) const {
+  RETURN_IF_ERROR(ValidateInputs(inputs));
+  MemoryTracker memory;
+  auto result = plan_->Execute(inputs, {}, {}, &memory);
+  size_t prev = peak_intermediate_bytes_.load();
+  while (memory.peak > prev && !peak_intermediate_bytes_.compare_exchange_weak(prev, memory.peak)) {
+  }
+  return result;
+}
+
+StatusOr<std::vector<Value>> Session::Run(const std::vector<std::pair<std::string, Value>>& named) const {
+  std::vector<Value> ordered(inputs_.size());
+  std::vector<bool> given(inputs_.size(), false);
+  std::vector<std::pair<std::string, Value>> overrides;
+  for (const auto& [name, value] : named) {
+    size_t i = 0;
+    while (i < inputs_.size() && inputs_[i].name != name) ++i;
+    if (i < inputs_.size()) {
+      ordered[i] = value;
+      given[i] = true;
+    } else if (model_->graph->overridable_initializers.count(name)) {
+      overrides.emplace_back(name, value);
+    } else {
+      std::string expected;
+      for (const TensorInfo& info : inputs_) expected += (expected.empty() ? "'" : ", '") + info.name + "'";
+      return InvalidArgument("unknown input '" + name + "' (the model's inputs are " + expected + ")");
+    }
+  }
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (!given[i] && inputs_[i].is_tensor) return InvalidArgument("input '" + inputs_[i].name + "' is missing");
+  }
+  RETURN_IF_ERROR(ValidateInputs(ordered));
+  MemoryTracker memory;
+  auto result = plan_->Execute(std::move(ordered), overrides, {}, &memory);
+  size_t prev = peak_intermediate_bytes_.load();
+  while (memory.peak > prev && !peak_intermediate_bytes_.compare_exchange_weak(prev, memory.peak)) {
+  }
+  return result;
+}
+
+}  // namespace berth

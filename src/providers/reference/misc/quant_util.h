@@ -1,0 +1,56 @@
+#pragma once
+// Helpers shared by the quantization kernels (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
+// QLinearMatMul, QLinearConv): rounding, saturation, and reading scales and zero points.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "berth/status.h"
+#include "berth/tensor.h"
+
+namespace berth::quant {
+
+// Rounds to the nearest integer, ties to even (the IEEE default rounding mode, which ONNX requires).
+inline double RoundHalfEven(double x) { return std::nearbyint(x); }
+inline float RoundHalfEven(float x) { return std::nearbyintf(x); }
+
+// Clamps `v` into Q's range; NaN becomes 0. Never undefined behaviour, whatever `v` is.
+template <typename Q>
+Q Saturate(double v) {
+  constexpr double lo = static_cast<double>(std::numeric_limits<Q>::lowest());
+  constexpr double hi = static_cast<double>(std::numeric_limits<Q>::max());
+  if (std::isnan(v)) return Q(0);
+  if (v <= lo) return std::numeric_limits<Q>::lowest();
+  if (v >= hi) return std::numeric_limits<Q>::max();
+  return static_cast<Q>(v);
+}
+
+// Reads a scale tensor (float32, float16, bfloat16 or float64) as floats. Errors name `what`.
+StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where, const std::string& what);
+
+// Reads a zero-point tensor of any integer type as int32 values. Errors name `what`.
+StatusOr<std::vector<int32_t>> ReadZeroPoints(const Tensor& t, const std::string& where,
+                                              const std::string& what);
+
+// Whether `dtype` is a quantized 8-bit type (int8 or uint8).
+bool Is8Bit(DataType dtype);
+
+// How a scale/zero-point pair maps onto a tensor for QuantizeLinear/DequantizeLinear: either one value
+// for everything (per-tensor), or one value per index of `axis` (per-axis). Element i of the tensor uses
+// value (i / inner) % channels.
+struct AxisLayout {
+  bool per_axis = false;
+  int64_t outer = 1;     // product of dimensions before the axis
+  int64_t channels = 1;  // size of the axis
+  int64_t inner = 1;     // product of dimensions after the axis
+};
+
+// Validates the scale (and optional zero point) shapes against `x_shape` and returns the layout.
+// A scale with one element is per-tensor; a 1-D scale with shape[axis] elements is per-axis.
+StatusOr<AxisLayout> ResolveAxisLayout(const Shape& x_shape, int64_t axis, const Tensor& scale,
+                                       const Tensor* zero_point, const std::string& where);
+
+}  // namespace berth::quant

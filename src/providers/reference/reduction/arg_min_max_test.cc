@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "engine/testing/op_tester.h"
+
+namespace berth {
+namespace {
+
+using testing::ExpectTensorEq;
+using testing::IntAttr;
+using testing::OpTest;
+using testing::RunOp;
+
+Tensor Run(const OpTest& t) {
+  auto out = RunOp(t);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  return out.ok() ? (*out)[0].tensor() : Tensor();
+}
+
+// [2, 3]: 2 9 9 / 4 1 4
+Tensor Data() { return Tensor::FromVector<float>({2, 3}, {2, 9, 9, 4, 1, 4}); }
+
+TEST(ArgMaxTest, DefaultAxisKeepDims) {
+  OpTest t{"ArgMax"};
+  t.inputs = {Data()};
+  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({1, 3}, {1, 0, 0}));
+}
+
+TEST(ArgMaxTest, TiesFirstOrLast) {
+  OpTest t{"ArgMax"};
+  t.attributes["axis"] = IntAttr(1);
+  t.attributes["keepdims"] = IntAttr(0);
+  t.inputs = {Data()};
+  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({2}, {1, 0}));
+  t.attributes["select_last_index"] = IntAttr(1);
+  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({2}, {2, 2}));
+}
+
+TEST(ArgMinTest, NegativeAxisAndInts) {
+  OpTest t{"ArgMin"};
+  t.attributes["axis"] = IntAttr(-1);
+  t.inputs = {Tensor::FromVector<int32_t>({2, 3}, {5, -1, -1, 0, 0, 7})};
+  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({2, 1}, {1, 0}));
+  t.attributes["select_last_index"] = IntAttr(1);
+  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({2, 1}, {2, 1}));
+}
+
+TEST(ArgMaxTest, NaNWins) {
+  OpTest t{"ArgMax"};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  t.inputs = {Tensor::FromVector<float>({4}, {1, nan, 5, nan})};
+  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({1}, {1}));
+}
+
+TEST(ArgMaxTest, Errors) {
+  OpTest t{"ArgMax"};
+  t.attributes["axis"] = IntAttr(2);
+  t.inputs = {Data()};
+  EXPECT_FALSE(RunOp(t).ok());
+  t.attributes["axis"] = IntAttr(1);
+  t.inputs = {Tensor(DataType::kFloat32, {2, 0})};
+  EXPECT_FALSE(RunOp(t).ok());
+  // Nothing to compute: fine.
+  t.inputs = {Tensor(DataType::kFloat32, {0, 3})};
+  ExpectTensorEq(Run(t), Tensor(DataType::kInt64, {0, 1}));
+}
+
+}  // namespace
+}  // namespace berth

@@ -1,0 +1,15 @@
+#include "providers/reference/register.h"
+
+namespace berth {
+
+void RegisterReferenceKernels(KernelRegistry& registry) {
+  RegisterMathKernels(registry);
+  RegisterTensorKernels(registry);
+  RegisterNnKernels(registry);
+  RegisterRecurrentKernels(registry);
+  RegisterReductionKernels(registry);
+  RegisterControlFlowKernels(registry);
+  RegisterMiscKernels(registry);
+}
+
+}  // namespace berth

@@ -1,0 +1,51 @@
+// Unsqueeze: a view with size-1 dimensions inserted at the given axes of the output. Axes are an
+// attribute before opset 13 and a required int64 input from 13; both forms are accepted.
+
+#include "providers/reference/tensor/tensor_kernels.h"
+#include "providers/reference/tensor/tensor_util.h"
+
+namespace berth {
+namespace {
+
+using tensor_ops::NormalizeAxes;
+using tensor_ops::ReadInt64s;
+
+class UnsqueezeKernel : public OpKernel {
+ public:
+  UnsqueezeKernel(bool has_attr_axes, std::vector<int64_t> attr_axes)
+      : has_attr_axes_(has_attr_axes), attr_axes_(std::move(attr_axes)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* data, ctx.RequireInput(0));
+    std::vector<int64_t> axes = attr_axes_;
+    if (const Tensor* axes_input = ctx.input(1)) {
+      if (axes_input->rank() > 1) {
+        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " + axes_input->Describe());
+      }
+      ASSIGN_OR_RETURN(axes, ReadInt64s(*axes_input, ctx.NodeLabel(), "input 'axes'"));
+    } else if (!has_attr_axes_) {
+      return InvalidArgument(ctx.NodeLabel() + ": axes are required (attribute before opset 13, input from 13)");
+    }
+    const int out_rank = data->rank() + static_cast<int>(axes.size());
+    ASSIGN_OR_RETURN(std::vector<int> normalized, NormalizeAxes(axes, out_rank, ctx.NodeLabel()));
+    std::vector<bool> inserted(static_cast<size_t>(out_rank), false);
+    for (int a : normalized) inserted[static_cast<size_t>(a)] = true;
+    Shape out(static_cast<size_t>(out_rank));
+    int src = 0;
+    for (int a = 0; a < out_rank; ++a) out[static_cast<size_t>(a)] = inserted[static_cast<size_t>(a)] ? 1 : data->dim(src++);
+    ctx.SetOutput(0, data->Reshaped(std::move(out)));
+    return Status::Ok();
+  }
+
+ private:
+  bool has_attr_axes_;
+  std::vector<int64_t> attr_axes_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<OpKernel>> CreateUnsqueeze(const KernelInfo& info) {
+  return MakeKernel<UnsqueezeKernel>(info.HasAttribute("axes"), info.GetInts("axes"));
+}
+
+}  // namespace berth
