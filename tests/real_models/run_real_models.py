@@ -366,7 +366,7 @@ def run_berth(berth, case_dir, timeout):
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         lines = [l for l in (proc.stderr + proc.stdout).strip().splitlines() if l.strip()]
-        why = lines[-1] if lines else "(no message)"
+        why = lines[-1].replace(case_dir + os.sep, "") if lines else "(no message)"
         return f"berth run exited {proc.returncode}: {why}", seconds
     return check_outputs(data_dir, out_dir), seconds
 

@@ -10,6 +10,7 @@ void RegisterReferenceKernels(KernelRegistry& registry) {
   RegisterReductionKernels(registry);
   RegisterControlFlowKernels(registry);
   RegisterMiscKernels(registry);
+  RegisterTrainingKernels(registry);
 }
 
 }  // namespace berth

@@ -18,5 +18,6 @@ void RegisterRecurrentKernels(KernelRegistry& registry);     // RNN, GRU, LSTM
 void RegisterReductionKernels(KernelRegistry& registry);     // Reduce*, ArgMax/Min, TopK, CumSum, ...
 void RegisterControlFlowKernels(KernelRegistry& registry);   // If, Loop, Scan, sequences, optionals
 void RegisterMiscKernels(KernelRegistry& registry);          // quantization, signal, strings, detection, ...
+void RegisterTrainingKernels(KernelRegistry& registry);      // optimizer update rules (ai.onnx.preview.training)
 
 }  // namespace berth

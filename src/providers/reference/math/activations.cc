@@ -163,6 +163,36 @@ struct PReluOp {
   }
 };
 
+// Before opset 7 a 1-D slope of C values applies per channel (axis 1), as in Caffe; from opset 7 the
+// slope broadcasts numpy-style against X.
+class PReluKernel final : public OpKernel {
+ public:
+  explicit PReluKernel(bool channel_slope) : channel_slope_(channel_slope) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
+    ASSIGN_OR_RETURN(const Tensor* slope, ctx.RequireInput(1));
+    RETURN_IF_ERROR(RequireSameType(ctx, *x, *slope));
+    Tensor slope_view = *slope;
+    if (channel_slope_ && slope->rank() == 1 && slope->numel() != 1 && x->rank() >= 2) {
+      Shape channel_shape(static_cast<size_t>(x->rank() - 1), 1);
+      channel_shape[0] = slope->dim(0);
+      slope_view = slope->Reshaped(std::move(channel_shape));
+    }
+    using Types = Concat<FloatTypes, TypeList<int32_t, int64_t, uint32_t, uint64_t>>;
+    return Dispatch(
+        Types{}, x->dtype(),
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          return RunBinary<T, T, T>(ctx, *x, slope_view, PReluOp{});
+        },
+        ctx.NodeLabel());
+  }
+
+ private:
+  bool channel_slope_;
+};
+
 template <typename Types, typename Op>
 KernelOr MakeUnary(Op op = {}) {
   return MakeKernel<UnaryKernel<Types, Op>>(op);
@@ -239,9 +269,6 @@ KernelOr CreateGelu(const KernelInfo& info) {
   return MakeUnary<FloatTypes>(op);
 }
 
-KernelOr CreatePRelu(const KernelInfo& info) {
-  using Types = Concat<FloatTypes, TypeList<int32_t, int64_t, uint32_t, uint64_t>>;
-  return MakeBinaryKernel<Types>(info, PReluOp{});
-}
+KernelOr CreatePRelu(const KernelInfo& info) { return MakeKernel<PReluKernel>(info.opset() < 7); }
 
 }  // namespace berth::math

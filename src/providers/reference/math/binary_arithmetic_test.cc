@@ -14,7 +14,7 @@ using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
 
-Tensor Run(const OpTest& t) {
+Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   return out.ok() ? (*out)[0].tensor() : Tensor();
@@ -24,7 +24,7 @@ Tensor Binary(const std::string& op, Tensor a, Tensor b, int opset = 17) {
   OpTest t{op};
   t.opset = opset;
   t.inputs = {a, b};
-  return Run(t);
+  return RunFirst(t);
 }
 
 TEST(BinaryArithmeticTest, SameShapeScalarAndBias) {
@@ -88,11 +88,11 @@ TEST(BinaryArithmeticTest, ModSignSemantics) {
   OpTest c{"Mod"};
   c.inputs = {a, b};
   c.attributes["fmod"] = IntAttr(1);
-  ExpectTensorEq(Run(c), Tensor::FromVector<int32_t>({4}, {1, -1, 1, -1}));
+  ExpectTensorEq(RunFirst(c), Tensor::FromVector<int32_t>({4}, {1, -1, 1, -1}));
   OpTest f{"Mod"};
   f.inputs = {Tensor::FromVector<float>({2}, {-4.5f, 4.5f}), Tensor::FromVector<float>({2}, {2, -2})};
   f.attributes["fmod"] = IntAttr(1);
-  ExpectTensorNear(Run(f), Tensor::FromVector<float>({2}, {-0.5f, 0.5f}));
+  ExpectTensorNear(RunFirst(f), Tensor::FromVector<float>({2}, {-0.5f, 0.5f}));
   ExpectTensorNear(Binary("Mod", Tensor::FromVector<double>({2}, {-4.5, 4.5}), Tensor::FromVector<double>({2}, {2, -2})),
                    Tensor::FromVector<double>({2}, {1.5, -1.5}));
   ExpectTensorEq(Binary("Mod", Tensor::FromVector<uint8_t>({2}, {7, 200}), Tensor::Scalar<uint8_t>(3)),
@@ -129,7 +129,7 @@ TEST(BinaryArithmeticTest, LegacyBroadcastAttribute) {
               Tensor::FromVector<float>({3}, {1, 2, 3})};
   t.attributes["broadcast"] = IntAttr(1);
   t.attributes["axis"] = IntAttr(1);
-  ExpectTensorEq(Run(t), Tensor::FromVector<float>({2, 3, 2}, {1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
+  ExpectTensorEq(RunFirst(t), Tensor::FromVector<float>({2, 3, 2}, {1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ using testing::FloatAttr;
 using testing::OpTest;
 using testing::RunOp;
 
-Tensor Run(const OpTest& t) {
+Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   return out.ok() ? (*out)[0].tensor() : Tensor();
@@ -23,22 +23,22 @@ TEST(ClipTest, InputsFromOpset11) {
   Tensor x = Tensor::FromVector<float>({4}, {-5, 0.5f, 5, NAN});
   OpTest both{"Clip"};
   both.inputs = {x, Tensor::Scalar<float>(-1), Tensor::Scalar<float>(1)};
-  ExpectTensorNear(Run(both), Tensor::FromVector<float>({4}, {-1, 0.5f, 1, NAN}));
+  ExpectTensorNear(RunFirst(both), Tensor::FromVector<float>({4}, {-1, 0.5f, 1, NAN}));
   OpTest max_only{"Clip"};
   max_only.inputs = {x, Value(), Tensor::Scalar<float>(0)};
-  ExpectTensorNear(Run(max_only), Tensor::FromVector<float>({4}, {-5, 0, 0, NAN}));
+  ExpectTensorNear(RunFirst(max_only), Tensor::FromVector<float>({4}, {-5, 0, 0, NAN}));
   OpTest none{"Clip"};
   none.inputs = {x};
-  ExpectTensorNear(Run(none), x);
+  ExpectTensorNear(RunFirst(none), x);
   OpTest inverted{"Clip"};
   inverted.inputs = {x, Tensor::Scalar<float>(2), Tensor::Scalar<float>(1)};
-  ExpectTensorNear(Run(inverted), Tensor::FromVector<float>({4}, {1, 1, 1, NAN}));
+  ExpectTensorNear(RunFirst(inverted), Tensor::FromVector<float>({4}, {1, 1, 1, NAN}));
 }
 
 TEST(ClipTest, IntegersAndBadBounds) {
   OpTest t{"Clip"};
   t.inputs = {Tensor::FromVector<int8_t>({3}, {-100, 3, 100}), Tensor::Scalar<int8_t>(-5)};
-  ExpectTensorEq(Run(t), Tensor::FromVector<int8_t>({3}, {-5, 3, 100}));
+  ExpectTensorEq(RunFirst(t), Tensor::FromVector<int8_t>({3}, {-5, 3, 100}));
   OpTest wrong_type{"Clip"};
   wrong_type.inputs = {Tensor::FromVector<int8_t>({1}, {1}), Tensor::Scalar<float>(0)};
   EXPECT_FALSE(RunOp(wrong_type).ok());
@@ -53,12 +53,12 @@ TEST(ClipTest, AttributesBeforeOpset11) {
   t.inputs = {Tensor::FromVector<float>({3}, {-5, 0.5f, 5})};
   t.attributes["min"] = FloatAttr(-1);
   t.attributes["max"] = FloatAttr(1);
-  ExpectTensorNear(Run(t), Tensor::FromVector<float>({3}, {-1, 0.5f, 1}));
+  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({3}, {-1, 0.5f, 1}));
   OpTest defaults{"Clip"};
   defaults.opset = 6;
   defaults.inputs = {Tensor::FromVector<float>({2}, {-5e30f, 5e30f})};
   defaults.attributes["min"] = FloatAttr(0);
-  ExpectTensorNear(Run(defaults), Tensor::FromVector<float>({2}, {0, 5e30f}));
+  ExpectTensorNear(RunFirst(defaults), Tensor::FromVector<float>({2}, {0, 5e30f}));
 }
 
 }  // namespace

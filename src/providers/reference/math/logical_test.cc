@@ -10,7 +10,7 @@ using testing::OpTest;
 using testing::RunOp;
 using testing::StringAttr;
 
-Tensor Run(const OpTest& t) {
+Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   return out.ok() ? (*out)[0].tensor() : Tensor();
@@ -19,7 +19,7 @@ Tensor Run(const OpTest& t) {
 Tensor Binary(const std::string& op, Tensor a, Tensor b) {
   OpTest t{op};
   t.inputs = {a, b};
-  return Run(t);
+  return RunFirst(t);
 }
 
 TEST(LogicalTest, BoolOpsBroadcast) {
@@ -30,7 +30,7 @@ TEST(LogicalTest, BoolOpsBroadcast) {
   ExpectTensorEq(Binary("Xor", a, b), Tensor::FromVector<bool>({2, 2}, {0, 1, 1, 0}));
   OpTest n{"Not"};
   n.inputs = {b};
-  ExpectTensorEq(Run(n), Tensor::FromVector<bool>({2}, {true, false}));
+  ExpectTensorEq(RunFirst(n), Tensor::FromVector<bool>({2}, {true, false}));
   OpTest wrong{"And"};
   wrong.inputs = {Tensor::FromVector<int32_t>({1}, {1}), Tensor::FromVector<int32_t>({1}, {1})};
   EXPECT_FALSE(RunOp(wrong).ok());
@@ -44,18 +44,18 @@ TEST(LogicalTest, BitwiseOps) {
   ExpectTensorEq(Binary("BitwiseXor", a, b), Tensor::FromVector<int32_t>({3}, {0b0110, -8, 5}));
   OpTest n{"BitwiseNot"};
   n.inputs = {Tensor::FromVector<uint8_t>({2}, {0, 0x0f})};
-  ExpectTensorEq(Run(n), Tensor::FromVector<uint8_t>({2}, {0xff, 0xf0}));
+  ExpectTensorEq(RunFirst(n), Tensor::FromVector<uint8_t>({2}, {0xff, 0xf0}));
 }
 
 TEST(LogicalTest, BitShift) {
   OpTest left{"BitShift"};
   left.inputs = {Tensor::FromVector<uint8_t>({3}, {16, 4, 1}), Tensor::FromVector<uint8_t>({3}, {1, 2, 8})};
   left.attributes["direction"] = StringAttr("LEFT");
-  ExpectTensorEq(Run(left), Tensor::FromVector<uint8_t>({3}, {32, 16, 0}));
+  ExpectTensorEq(RunFirst(left), Tensor::FromVector<uint8_t>({3}, {32, 16, 0}));
   OpTest right{"BitShift"};
   right.inputs = {Tensor::FromVector<uint64_t>({2}, {16, 1ull << 63}), Tensor::Scalar<uint64_t>(2)};
   right.attributes["direction"] = StringAttr("RIGHT");
-  ExpectTensorEq(Run(right), Tensor::FromVector<uint64_t>({2}, {4, 1ull << 61}));
+  ExpectTensorEq(RunFirst(right), Tensor::FromVector<uint64_t>({2}, {4, 1ull << 61}));
   OpTest bad{"BitShift"};
   bad.inputs = left.inputs;
   bad.attributes["direction"] = StringAttr("UP");

@@ -14,7 +14,7 @@ using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
 
-Tensor Run(const OpTest& t) {
+Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   return out.ok() ? (*out)[0].tensor() : Tensor();
@@ -23,7 +23,7 @@ Tensor Run(const OpTest& t) {
 Tensor Unary(const std::string& op, Tensor x) {
   OpTest t{op};
   t.inputs = {x};
-  return Run(t);
+  return RunFirst(t);
 }
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -96,11 +96,11 @@ TEST(UnaryMathTest, IsNaNAndIsInf) {
   OpTest neg{"IsInf"};
   neg.inputs = {x};
   neg.attributes["detect_positive"] = IntAttr(0);
-  ExpectTensorEq(Run(neg), Tensor::FromVector<bool>({4}, {false, false, false, true}));
+  ExpectTensorEq(RunFirst(neg), Tensor::FromVector<bool>({4}, {false, false, false, true}));
   OpTest pos{"IsInf"};
   pos.inputs = {Tensor::FromVector<double>({2}, {-INFINITY, INFINITY})};
   pos.attributes["detect_negative"] = IntAttr(0);
-  ExpectTensorEq(Run(pos), Tensor::FromVector<bool>({2}, {false, true}));
+  ExpectTensorEq(RunFirst(pos), Tensor::FromVector<bool>({2}, {false, true}));
 }
 
 TEST(UnaryMathTest, EmptyAndScalar) {

@@ -1,6 +1,8 @@
 #pragma once
 // A one-dimensional complex discrete Fourier transform of a fixed length, shared by DFT and STFT.
-// Radix-2 FFT for power-of-two lengths, the direct O(n^2) sum otherwise; computed in double.
+// Computed in double: radix-2 FFT for power-of-two lengths, the direct O(n^2) sum for short other
+// lengths, and Bluestein's chirp-z algorithm (a power-of-two convolution) for long other lengths, so
+// every length costs O(n log n).
 // Thread-safety: a plan is immutable after construction; Run() may be called concurrently with
 // separate buffers.
 
@@ -23,10 +25,15 @@ class DftPlan {
            std::vector<std::complex<double>>& scratch) const;
 
  private:
+  enum class Method { kRadix2, kDirect, kBluestein };
+
   int64_t n_;
   bool inverse_;
-  bool power_of_two_;
-  std::vector<std::complex<double>> twiddle_;  // exp(sign * 2*pi*i * j / n), j in [0, n)
+  Method method_;
+  int64_t fft_size_ = 0;                          // power-of-two size of the radix-2 transforms
+  std::vector<std::complex<double>> twiddle_;     // kDirect: exp(sign*2*pi*i*j/n); else exp(-2*pi*i*j/fft_size)
+  std::vector<std::complex<double>> chirp_;       // kBluestein: exp(sign*pi*i*j^2/n), j in [0, n)
+  std::vector<std::complex<double>> chirp_fft_;   // kBluestein: FFT of the conjugate chirp, circularly laid out
 };
 
 }  // namespace berth

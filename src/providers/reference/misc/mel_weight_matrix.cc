@@ -50,8 +50,9 @@ class MelWeightMatrixKernel : public OpKernel {
     std::vector<int64_t> bin(static_cast<size_t>(points));
     for (int64_t i = 0; i < points; ++i) {
       const double hz = mel_to_hz(low_mel + mel_step * static_cast<double>(i));
-      bin[static_cast<size_t>(i)] =
-          static_cast<int64_t>(std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(sample_rate)));
+      const double b = std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(sample_rate));
+      // Clamped before the conversion: bins past the spectrogram only matter as "out of range".
+      bin[static_cast<size_t>(i)] = static_cast<int64_t>(std::clamp(b, -1.0, static_cast<double>(spectrogram_bins + 1)));
     }
 
     std::vector<double> w(static_cast<size_t>(spectrogram_bins * num_mel_bins), 0.0);

@@ -189,7 +189,9 @@ StatusOr<std::unique_ptr<OpKernel>> CreateTfIdfVectorizer(const KernelInfo& info
                            " entries but the pool holds " + std::to_string(pool_id) + " n-grams");
   }
   for (int64_t idx : c.output_index) {
-    if (idx < 0) return InvalidArgument(where + ": ngram_indexes must be >= 0");
+    if (idx < 0 || idx >= (int64_t{1} << 31)) {
+      return InvalidArgument(where + ": ngram_indexes entry " + std::to_string(idx) + " is out of range");
+    }
     c.output_size = std::max(c.output_size, idx + 1);
   }
   c.weights = info.GetFloats("weights");

@@ -23,7 +23,8 @@ using testing::StringAttr;
 using testing::StringsAttr;
 
 TEST(RnnTest, HandComputedTanh) {
-  OpTest t{"RNN"};
+  OpTest t;
+  t.op_type = "RNN";
   t.num_outputs = 2;
   t.attributes["hidden_size"] = IntAttr(1);
   t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {0.5f, -1.f}),  // X [seq, batch, input]
@@ -38,7 +39,8 @@ TEST(RnnTest, HandComputedTanh) {
 
 TEST(LstmTest, HandComputedZeroWeights) {
   // All gates are sigmoid(0) = 0.5 and the candidate tanh(0) = 0, so C halves each step.
-  OpTest t{"LSTM"};
+  OpTest t;
+  t.op_type = "LSTM";
   t.num_outputs = 3;
   t.attributes["hidden_size"] = IntAttr(1);
   t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {3.f, -2.f}), Tensor(DataType::kFloat32, {1, 4, 1}),
@@ -54,7 +56,8 @@ TEST(LstmTest, HandComputedZeroWeights) {
 
 TEST(GruTest, HandComputedZeroWeights) {
   // z = r = 0.5 and the candidate is tanh(0) = 0, so H halves each step.
-  OpTest t{"GRU"};
+  OpTest t;
+  t.op_type = "GRU";
   t.num_outputs = 2;
   t.attributes["hidden_size"] = IntAttr(1);
   t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {3.f, -2.f}), Tensor(DataType::kFloat32, {1, 3, 1}),
@@ -123,7 +126,10 @@ Result Reference(const Config& c, const Data& d) {
     acts = c.op == "LSTM" ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
          : c.op == "GRU"  ? std::vector<std::string>{"Sigmoid", "Tanh"}
                           : std::vector<std::string>{"Tanh"};
-    if (D == 2) acts.insert(acts.end(), acts.begin(), acts.end());
+    if (D == 2) {
+      const std::vector<std::string> forward = acts;
+      acts.insert(acts.end(), forward.begin(), forward.end());
+    }
   }
   // alpha/beta per activation slot (only the test's LeakyRelu/HardSigmoid/ScaledTanh/Affine use them).
   std::vector<double> alpha(acts.size(), 0), beta(acts.size(), 0);
@@ -243,7 +249,9 @@ void CheckAgainstReference(const Config& c, int64_t layout, DataType dtype = Dat
   for (double& v : d.x) v *= 3;
   const Result want = Reference(c, d);
 
-  OpTest t{c.op};
+  OpTest t;
+
+  t.op_type = c.op;
   t.opset = 14;
   t.num_outputs = c.op == "LSTM" ? 3 : 2;
   t.attributes["hidden_size"] = IntAttr(H);
@@ -289,12 +297,14 @@ void CheckAgainstReference(const Config& c, int64_t layout, DataType dtype = Dat
 
 TEST(RecurrentReferenceTest, Rnn) {
   for (const char* dir : {"forward", "reverse", "bidirectional"}) {
-    Config c{"RNN"};
+    Config c;
+    c.op = "RNN";
     c.direction = dir;
     CheckAgainstReference(c, 0);
     CheckAgainstReference(c, 1);
   }
-  Config c{"RNN"};
+  Config c;
+  c.op = "RNN";
   c.activations = {"Relu"};
   c.bias = false;
   c.initial = false;
@@ -304,7 +314,8 @@ TEST(RecurrentReferenceTest, Rnn) {
 TEST(RecurrentReferenceTest, Gru) {
   for (bool lbr : {false, true}) {
     for (const char* dir : {"forward", "reverse", "bidirectional"}) {
-      Config c{"GRU"};
+      Config c;
+      c.op = "GRU";
       c.direction = dir;
       c.linear_before_reset = lbr;
       CheckAgainstReference(c, 0);
@@ -318,7 +329,8 @@ TEST(RecurrentReferenceTest, Gru) {
 
 TEST(RecurrentReferenceTest, Lstm) {
   for (const char* dir : {"forward", "reverse", "bidirectional"}) {
-    Config c{"LSTM"};
+    Config c;
+    c.op = "LSTM";
     c.direction = dir;
     CheckAgainstReference(c, 0);
     CheckAgainstReference(c, 1);
@@ -335,7 +347,8 @@ TEST(RecurrentReferenceTest, Lstm) {
 }
 
 TEST(RecurrentReferenceTest, LstmActivationsWithAlphaBeta) {
-  Config c{"LSTM"};
+  Config c;
+  c.op = "LSTM";
   c.direction = "bidirectional";
   c.activations = {"HardSigmoid", "LeakyRelu", "Tanh", "Sigmoid", "ScaledTanh", "Affine"};
   // Consumed in order: HardSigmoid takes alpha 0.3 / beta 0.4, LeakyRelu alpha 0.2, ScaledTanh
@@ -346,7 +359,8 @@ TEST(RecurrentReferenceTest, LstmActivationsWithAlphaBeta) {
 }
 
 TEST(RecurrentErrorsTest, BadShapesAndAttributes) {
-  OpTest t{"LSTM"};
+  OpTest t;
+  t.op_type = "LSTM";
   t.attributes["hidden_size"] = IntAttr(2);
   Tensor x(DataType::kFloat32, {3, 1, 2});
   t.inputs = {x, Tensor(DataType::kFloat32, {1, 8, 2}), Tensor(DataType::kFloat32, {1, 8, 3})};
@@ -368,7 +382,8 @@ TEST(RecurrentErrorsTest, BadShapesAndAttributes) {
 }
 
 TEST(RecurrentEmptyTest, ZeroLengthSequence) {
-  OpTest t{"GRU"};
+  OpTest t;
+  t.op_type = "GRU";
   t.num_outputs = 2;
   t.attributes["hidden_size"] = IntAttr(2);
   t.inputs = {Tensor(DataType::kFloat32, {0, 1, 2}), Tensor(DataType::kFloat32, {1, 6, 2}),

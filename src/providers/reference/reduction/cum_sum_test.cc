@@ -11,35 +11,38 @@ using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
 
-Tensor Run(const OpTest& t) {
+Tensor RunFirstOutput(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   return out.ok() ? (*out)[0].tensor() : Tensor();
 }
 
 TEST(CumSumTest, ExclusiveAndReverse) {
-  OpTest t{"CumSum"};
+  OpTest t;
+  t.op_type = "CumSum";
   t.inputs = {Tensor::FromVector<float>({4}, {1, 2, 3, 4}), Tensor::Scalar<int32_t>(0)};
-  ExpectTensorNear(Run(t), Tensor::FromVector<float>({4}, {1, 3, 6, 10}));
+  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {1, 3, 6, 10}));
   t.attributes["exclusive"] = IntAttr(1);
-  ExpectTensorNear(Run(t), Tensor::FromVector<float>({4}, {0, 1, 3, 6}));
+  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {0, 1, 3, 6}));
   t.attributes["reverse"] = IntAttr(1);
-  ExpectTensorNear(Run(t), Tensor::FromVector<float>({4}, {9, 7, 4, 0}));
+  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {9, 7, 4, 0}));
   t.attributes["exclusive"] = IntAttr(0);
-  ExpectTensorNear(Run(t), Tensor::FromVector<float>({4}, {10, 9, 7, 4}));
+  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {10, 9, 7, 4}));
 }
 
 TEST(CumSumTest, Axis0And1NegativeInt64) {
-  OpTest t{"CumSum"};
+  OpTest t;
+  t.op_type = "CumSum";
   Tensor x = Tensor::FromVector<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
   t.inputs = {x, Tensor::FromVector<int64_t>({1}, {0})};
-  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({2, 3}, {1, 2, 3, 5, 7, 9}));
+  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2, 3}, {1, 2, 3, 5, 7, 9}));
   t.inputs = {x, Tensor::Scalar<int64_t>(-1)};
-  ExpectTensorEq(Run(t), Tensor::FromVector<int64_t>({2, 3}, {1, 3, 6, 4, 9, 15}));
+  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2, 3}, {1, 3, 6, 4, 9, 15}));
 }
 
 TEST(CumSumTest, Errors) {
-  OpTest t{"CumSum"};
+  OpTest t;
+  t.op_type = "CumSum";
   t.inputs = {Tensor::FromVector<float>({2}, {1, 2}), Tensor::Scalar<int32_t>(1)};
   EXPECT_FALSE(RunOp(t).ok());
   t.inputs = {Tensor::FromVector<float>({2}, {1, 2}), Tensor::Scalar<float>(0)};

@@ -28,14 +28,16 @@ Tensor RunReduce(OpTest t) {
 }
 
 TEST(ReduceSumTest, AxesInputKeepDims) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.opset = 13;
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({1}, {1})};
   ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {6, 15}));
 }
 
 TEST(ReduceSumTest, AxesAttributeBeforeOpset13NoKeepDims) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.opset = 11;
   t.attributes["axes"] = IntsAttr({0});
   t.attributes["keepdims"] = IntAttr(0);
@@ -44,14 +46,16 @@ TEST(ReduceSumTest, AxesAttributeBeforeOpset13NoKeepDims) {
 }
 
 TEST(ReduceSumTest, NegativeAxis) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({1}, {-1})};
   t.attributes["keepdims"] = IntAttr(0);
   ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {6, 15}));
 }
 
 TEST(ReduceSumTest, NoAxesReducesEverything) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.inputs = {Matrix()};
   ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({1, 1}, {21}));
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({0}, {})};
@@ -59,14 +63,16 @@ TEST(ReduceSumTest, NoAxesReducesEverything) {
 }
 
 TEST(ReduceSumTest, NoopWithEmptyAxes) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.attributes["noop_with_empty_axes"] = IntAttr(1);
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({0}, {})};
   ExpectTensorNear(RunReduce(t), Matrix());
 }
 
 TEST(ReduceSumTest, MiddleAxisOfRank3Int32) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.attributes["keepdims"] = IntAttr(0);
   std::vector<int32_t> v(24);
   for (int i = 0; i < 24; ++i) v[i] = i;
@@ -76,7 +82,8 @@ TEST(ReduceSumTest, MiddleAxisOfRank3Int32) {
 }
 
 TEST(ReduceSumTest, OuterAndInnerAxes) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.attributes["keepdims"] = IntAttr(0);
   std::vector<double> v(24);
   for (int i = 0; i < 24; ++i) v[i] = i;
@@ -86,26 +93,30 @@ TEST(ReduceSumTest, OuterAndInnerAxes) {
 }
 
 TEST(ReduceSumTest, EmptyReductionGivesZero) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.inputs = {Tensor(DataType::kFloat32, {2, 0}), Tensor::FromVector<int64_t>({1}, {1})};
   ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {0, 0}));
 }
 
 TEST(ReduceSumTest, EmptyOutput) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.inputs = {Tensor(DataType::kFloat32, {0, 3}), Tensor::FromVector<int64_t>({1}, {1})};
   t.attributes["keepdims"] = IntAttr(0);
   ExpectTensorNear(RunReduce(t), Tensor(DataType::kFloat32, {0}));
 }
 
 TEST(ReduceSumTest, Scalar) {
-  OpTest t{"ReduceSumSquare"};
+  OpTest t;
+  t.op_type = "ReduceSumSquare";
   t.inputs = {Tensor::Scalar<float>(3)};
   ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(9));
 }
 
 TEST(ReduceSumTest, BadAxes) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({1}, {2})};
   EXPECT_FALSE(RunOp(t).ok());
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({2}, {1, -1})};
@@ -115,7 +126,8 @@ TEST(ReduceSumTest, BadAxes) {
 }
 
 TEST(ReduceMaxMinTest, Values) {
-  OpTest t{"ReduceMax"};
+  OpTest t;
+  t.op_type = "ReduceMax";
   t.opset = 13;
   t.attributes["axes"] = IntsAttr({1});
   t.inputs = {Tensor::FromVector<float>({2, 3}, {1, 7, 3, -4, -5, -6})};
@@ -125,7 +137,8 @@ TEST(ReduceMaxMinTest, Values) {
 }
 
 TEST(ReduceMaxMinTest, NaNPropagates) {
-  OpTest t{"ReduceMax"};
+  OpTest t;
+  t.op_type = "ReduceMax";
   const float nan = std::numeric_limits<float>::quiet_NaN();
   t.inputs = {Tensor::FromVector<float>({3}, {1, nan, 3})};
   t.attributes["keepdims"] = IntAttr(0);
@@ -133,7 +146,8 @@ TEST(ReduceMaxMinTest, NaNPropagates) {
 }
 
 TEST(ReduceMaxMinTest, EmptyGivesIdentity) {
-  OpTest t{"ReduceMax"};
+  OpTest t;
+  t.op_type = "ReduceMax";
   t.opset = 18;
   t.inputs = {Tensor(DataType::kFloat32, {2, 0}), Tensor::FromVector<int64_t>({1}, {1})};
   ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {-kInf, -kInf}));
@@ -148,7 +162,8 @@ TEST(ReduceMaxMinTest, EmptyGivesIdentity) {
 }
 
 TEST(ReduceOtherTest, MeanProdL1L2SumSquare) {
-  OpTest t{"ReduceMean"};
+  OpTest t;
+  t.op_type = "ReduceMean";
   t.opset = 13;
   t.attributes["axes"] = IntsAttr({1});
   t.attributes["keepdims"] = IntAttr(0);
@@ -165,14 +180,16 @@ TEST(ReduceOtherTest, MeanProdL1L2SumSquare) {
 }
 
 TEST(ReduceOtherTest, IntegerMeanTruncates) {
-  OpTest t{"ReduceMean"};
+  OpTest t;
+  t.op_type = "ReduceMean";
   t.inputs = {Tensor::FromVector<int64_t>({3}, {1, 2, -7})};
   t.attributes["keepdims"] = IntAttr(0);
   ExpectTensorEq(RunReduce(t), Tensor::Scalar<int64_t>(-1));  // -4/3
 }
 
 TEST(ReduceOtherTest, LogSumAndLogSumExp) {
-  OpTest t{"ReduceLogSum"};
+  OpTest t;
+  t.op_type = "ReduceLogSum";
   t.attributes["keepdims"] = IntAttr(0);
   t.inputs = {Tensor::FromVector<float>({2}, {1, 2})};
   ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(std::log(3.f)));
@@ -186,7 +203,8 @@ TEST(ReduceOtherTest, LogSumAndLogSumExp) {
 }
 
 TEST(ReduceOtherTest, NoopAppliesElementwisePart) {
-  OpTest t{"ReduceSumSquare"};
+  OpTest t;
+  t.op_type = "ReduceSumSquare";
   t.opset = 18;
   t.attributes["noop_with_empty_axes"] = IntAttr(1);
   t.inputs = {Tensor::FromVector<float>({2}, {-2, 3})};
@@ -196,7 +214,8 @@ TEST(ReduceOtherTest, NoopAppliesElementwisePart) {
 }
 
 TEST(ReduceOtherTest, Float16) {
-  OpTest t{"ReduceSum"};
+  OpTest t;
+  t.op_type = "ReduceSum";
   t.inputs = {Tensor::FromVector<Float16>({3}, {Float16(1.5f), Float16(2.f), Float16(-0.5f)})};
   ExpectTensorNear(RunReduce(t), Tensor::FromVector<Float16>({1}, {Float16(3.f)}));
 }

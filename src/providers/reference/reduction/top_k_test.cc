@@ -14,7 +14,8 @@ using testing::RunOp;
 Tensor K(int64_t k) { return Tensor::FromVector<int64_t>({1}, {k}); }
 
 TEST(TopKTest, LargestWithTiesByLowerIndex) {
-  OpTest t{"TopK"};
+  OpTest t;
+  t.op_type = "TopK";
   t.num_outputs = 2;
   t.inputs = {Tensor::FromVector<float>({2, 4}, {1, 3, 3, 2, 0, -1, 5, 5}), K(3)};
   auto out = RunOp(t);
@@ -24,7 +25,8 @@ TEST(TopKTest, LargestWithTiesByLowerIndex) {
 }
 
 TEST(TopKTest, SmallestAlongAxis0) {
-  OpTest t{"TopK"};
+  OpTest t;
+  t.op_type = "TopK";
   t.num_outputs = 2;
   t.attributes["axis"] = IntAttr(0);
   t.attributes["largest"] = IntAttr(0);
@@ -36,7 +38,8 @@ TEST(TopKTest, SmallestAlongAxis0) {
 }
 
 TEST(TopKTest, KAttributeBeforeOpset10) {
-  OpTest t{"TopK"};
+  OpTest t;
+  t.op_type = "TopK";
   t.opset = 9;
   t.num_outputs = 2;
   t.attributes["k"] = IntAttr(1);
@@ -48,7 +51,8 @@ TEST(TopKTest, KAttributeBeforeOpset10) {
 }
 
 TEST(TopKTest, ZeroAndBadK) {
-  OpTest t{"TopK"};
+  OpTest t;
+  t.op_type = "TopK";
   t.num_outputs = 2;
   t.inputs = {Tensor::FromVector<float>({3}, {1, 7, 2}), K(0)};
   auto out = RunOp(t);

@@ -1,7 +1,9 @@
 // Dropout. In inference (every opset before 12, and from 12 when training_mode is absent or false, or the
 // ratio is 0) the output is the input itself and the optional mask is all true (all ones of type T
 // before opset 10). With training_mode=true from opset 12, elements are dropped at random with
-// probability `ratio` and the rest scaled by 1/(1-ratio); the `seed` attribute makes that repeatable.
+// probability `ratio` and the rest scaled by 1/(1-ratio). With a `seed` attribute the draws are those
+// of numpy's np.random.seed(seed); np.random.uniform(0, 1, shape) (ONNX's reference), so results are
+// repeatable and match it; without one every run draws a fresh mask.
 
 #include <random>
 
@@ -56,13 +58,17 @@ class DropoutKernel : public OpKernel {
       }
       return Status::Ok();
     }
-    std::mt19937_64 rng(has_seed_ ? static_cast<uint64_t>(seed_) : std::random_device{}());
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    // std::mt19937's seeding is MT19937's init_genrand, as numpy's legacy seeding is.
+    std::mt19937 rng(has_seed_ ? static_cast<uint32_t>(seed_) : std::random_device{}());
+    auto uniform = [&rng]() {  // numpy's random_sample: 53 random bits from two draws
+      const uint32_t a = rng() >> 5, b = rng() >> 6;
+      return (a * 67108864.0 + b) / 9007199254740992.0;
+    };
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), x->shape());
     Tensor mask_storage(DataType::kBool, x->shape());
     Tensor* mask = want_mask ? ctx.AllocateOutput(1, DataType::kBool, x->shape()) : &mask_storage;
     bool* m = mask->data<bool>();
-    for (int64_t i = 0; i < x->numel(); ++i) m[i] = uniform(rng) >= ratio;
+    for (int64_t i = 0; i < x->numel(); ++i) m[i] = uniform() >= ratio;
     const double scale = 1.0 / (1.0 - ratio);
     return tensor_ops::VisitFloat(
         x->dtype(),

@@ -1,0 +1,283 @@
+#include "server/metrics.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "server/inference_server.h"
+
+namespace berth {
+namespace {
+
+// Latency buckets in microseconds: 10 µs (a tiny model's compute) to 10 s (a large model on a busy
+// CPU), roughly 1-2.5-5 per decade so that p50/p99 interpolation stays within a factor of 2.5.
+prometheus::Histogram::BucketBoundaries LatencyBucketsUs() {
+  return {10,     25,     50,     100,     250,     500,     1000,    2500,    5000,   10000,
+          25000,  50000,  100000, 250000,  500000,  1000000, 2500000, 5000000, 10000000};
+}
+
+// The series of one (model, version); pointers into the families, which own them for the registry's
+// lifetime.
+struct ModelSeries {
+  prometheus::Counter* success = nullptr;
+  prometheus::Counter* inference_count = nullptr;
+  prometheus::Counter* exec_count = nullptr;
+  prometheus::Histogram* request_us = nullptr;
+  prometheus::Histogram* queue_us = nullptr;
+  prometheus::Histogram* compute_input_us = nullptr;
+  prometheus::Histogram* compute_infer_us = nullptr;
+  prometheus::Histogram* compute_output_us = nullptr;
+};
+
+// Reads the process's CPU time (user + system, seconds) and resident set size (bytes) from /proc.
+// Both are cheap (one small file each) and only happen on a scrape.
+bool ReadProcessStats(double* cpu_seconds, double* rss_bytes, double* vsize_bytes) {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  // The command name (field 2) may contain spaces and parentheses: fields restart after the last ')'.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  // Fields from 3 (state) on; utime is 14, stime 15, vsize 23, rss 24 (pages).
+  unsigned long long utime = 0, stime = 0, vsize = 0;
+  long long rss_pages = 0;
+  for (int index = 3; fields >> field; ++index) {
+    if (index == 14) utime = std::stoull(field);
+    if (index == 15) stime = std::stoull(field);
+    if (index == 23) vsize = std::stoull(field);
+    if (index == 24) {
+      rss_pages = std::stoll(field);
+      break;
+    }
+  }
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  *cpu_seconds = static_cast<double>(utime + stime) / (ticks > 0 ? ticks : 100.0);
+  *rss_bytes = static_cast<double>(rss_pages) * page;
+  *vsize_bytes = static_cast<double>(vsize);
+  return true;
+}
+
+int CountOpenFds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count - 1;  // the directory stream itself
+}
+
+void AppendProcessMetric(std::string& out, const char* name, const char* type, const char* help,
+                         double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += buf;
+  out += '\n';
+}
+
+}  // namespace
+
+struct ServerMetrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  double start_time_seconds = std::chrono::duration<double>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+
+  prometheus::Family<prometheus::Counter>& success =
+      prometheus::BuildCounter()
+          .Name("berth_inference_request_success")
+          .Help("Number of successful inference requests")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& failure =
+      prometheus::BuildCounter()
+          .Name("berth_inference_request_failure")
+          .Help("Number of failed inference requests, by reason")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& inference_count =
+      prometheus::BuildCounter()
+          .Name("berth_inference_count")
+          .Help("Number of inferences performed (a request with batch size N counts N)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& exec_count =
+      prometheus::BuildCounter()
+          .Name("berth_inference_exec_count")
+          .Help("Number of model executions performed")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& request_us =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_request_duration_us")
+          .Help("End-to-end inference request latency in microseconds")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& queue_us =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_queue_duration_us")
+          .Help("Time requests spent waiting in the queue, in microseconds")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& compute_input_us =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_compute_input_duration_us")
+          .Help("Time spent preparing inputs, in microseconds")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& compute_infer_us =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_compute_infer_duration_us")
+          .Help("Time spent executing the model, in microseconds")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& compute_output_us =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_compute_output_duration_us")
+          .Help("Time spent preparing outputs, in microseconds")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pending =
+      prometheus::BuildGauge()
+          .Name("berth_inference_pending_request_count")
+          .Help("Inference requests received and not yet answered (in flight)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& model_ready =
+      prometheus::BuildGauge()
+          .Name("berth_model_ready")
+          .Help("1 when the model version is loaded and ready, 0 otherwise")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& load_failures =
+      prometheus::BuildCounter()
+          .Name("berth_model_load_failures_total")
+          .Help("Number of failed model loads")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& open_connections =
+      prometheus::BuildGauge()
+          .Name("berth_open_connections")
+          .Help("Open client connections, by protocol")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& http_requests =
+      prometheus::BuildCounter()
+          .Name("berth_http_requests_total")
+          .Help("HTTP requests answered, by method and status code")
+          .Register(*registry);
+
+  // Series are looked up once per (model, version) and then reached through this cache, so the hot
+  // path costs a shared lock and a hash lookup instead of prometheus-cpp's label map under a mutex.
+  mutable std::shared_mutex series_mutex;
+  std::unordered_map<std::string, ModelSeries> series;  // guarded by series_mutex
+
+  ModelSeries& Series(const std::string& model, const std::string& version) {
+    std::string key = model;
+    key += '\0';
+    key += version;
+    {
+      std::shared_lock lock(series_mutex);
+      auto it = series.find(key);
+      if (it != series.end()) return it->second;
+    }
+    std::unique_lock lock(series_mutex);
+    auto [it, inserted] = series.try_emplace(key);
+    if (inserted) {
+      const prometheus::Labels labels = {{"model", model}, {"version", version}};
+      ModelSeries& s = it->second;
+      s.success = &success.Add(labels);
+      s.inference_count = &inference_count.Add(labels);
+      s.exec_count = &exec_count.Add(labels);
+      s.request_us = &request_us.Add(labels, LatencyBucketsUs());
+      s.queue_us = &queue_us.Add(labels, LatencyBucketsUs());
+      s.compute_input_us = &compute_input_us.Add(labels, LatencyBucketsUs());
+      s.compute_infer_us = &compute_infer_us.Add(labels, LatencyBucketsUs());
+      s.compute_output_us = &compute_output_us.Add(labels, LatencyBucketsUs());
+    }
+    return it->second;
+  }
+};
+
+ServerMetrics::ServerMetrics() : impl_(std::make_unique<Impl>()) {}
+ServerMetrics::~ServerMetrics() = default;
+
+void ServerMetrics::RecordSuccess(const std::string& model, const std::string& version,
+                                  int64_t batch_size, int64_t request_us,
+                                  const InferenceTimings& timings) {
+  ModelSeries& s = impl_->Series(model, version);
+  s.success->Increment();
+  s.inference_count->Increment(static_cast<double>(batch_size > 0 ? batch_size : 1));
+  s.exec_count->Increment();
+  s.request_us->Observe(static_cast<double>(request_us));
+  s.queue_us->Observe(static_cast<double>(timings.queue_us));
+  s.compute_input_us->Observe(static_cast<double>(timings.compute_input_us));
+  s.compute_infer_us->Observe(static_cast<double>(timings.compute_infer_us));
+  s.compute_output_us->Observe(static_cast<double>(timings.compute_output_us));
+}
+
+void ServerMetrics::RecordFailure(const std::string& model, const std::string& version,
+                                  const std::string& reason) {
+  impl_->failure.Add({{"model", model}, {"version", version}, {"reason", reason}}).Increment();
+}
+
+void ServerMetrics::AddInflight(const std::string& model, int64_t delta) {
+  impl_->pending.Add({{"model", model}}).Increment(static_cast<double>(delta));
+}
+
+void ServerMetrics::SetModelReady(const std::string& model, const std::string& version, bool ready) {
+  impl_->model_ready.Add({{"model", model}, {"version", version}}).Set(ready ? 1.0 : 0.0);
+}
+
+void ServerMetrics::RecordLoadFailure(const std::string& model) {
+  impl_->load_failures.Add({{"model", model}}).Increment();
+}
+
+void ServerMetrics::AddOpenConnections(const std::string& protocol, int64_t delta) {
+  impl_->open_connections.Add({{"protocol", protocol}}).Increment(static_cast<double>(delta));
+}
+
+void ServerMetrics::RecordHttpRequest(const std::string& method, int status_code) {
+  impl_->http_requests.Add({{"method", method}, {"code", std::to_string(status_code)}}).Increment();
+}
+
+std::string ServerMetrics::Serialize() const {
+  std::string out = prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+  double cpu = 0, rss = 0, vsize = 0;
+  if (ReadProcessStats(&cpu, &rss, &vsize)) {
+    AppendProcessMetric(out, "process_cpu_seconds_total", "counter",
+                        "Total user and system CPU time spent in seconds.", cpu);
+    AppendProcessMetric(out, "process_resident_memory_bytes", "gauge",
+                        "Resident memory size in bytes.", rss);
+    AppendProcessMetric(out, "process_virtual_memory_bytes", "gauge",
+                        "Virtual memory size in bytes.", vsize);
+  }
+  const int fds = CountOpenFds();
+  if (fds >= 0) {
+    AppendProcessMetric(out, "process_open_fds", "gauge", "Number of open file descriptors.", fds);
+  }
+  AppendProcessMetric(out, "process_start_time_seconds", "gauge",
+                      "Start time of the process since unix epoch in seconds.",
+                      impl_->start_time_seconds);
+  return out;
+}
+
+prometheus::Registry& ServerMetrics::registry() { return *impl_->registry; }
+
+}  // namespace berth

@@ -1,0 +1,51 @@
+#pragma once
+// ServerMetrics: every Prometheus metric Berth exports, in one registry (prometheus-cpp).
+// The core records per-model inference metrics; front ends record connection and HTTP metrics;
+// `/metrics` serializes the registry in the Prometheus text format. Names follow Triton's (nv_ ->
+// berth_) so existing dashboards need one rename.
+// Thread-safety: all methods are thread-safe (prometheus-cpp metrics are atomic).
+
+#include <memory>
+#include <string>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace berth {
+
+struct InferenceTimings;
+
+class ServerMetrics {
+ public:
+  ServerMetrics();
+  ~ServerMetrics();
+
+  // A request that completed successfully: counts, and latency histograms in microseconds.
+  void RecordSuccess(const std::string& model, const std::string& version, int64_t batch_size,
+                     int64_t request_us, const InferenceTimings& timings);
+  // A request that failed; `reason` is a short label: "invalid_argument", "not_found", "unavailable",
+  // "timeout", "queue_full", "internal", ...
+  void RecordFailure(const std::string& model, const std::string& version, const std::string& reason);
+  void AddInflight(const std::string& model, int64_t delta);
+
+  // Model lifecycle: 1 when the version is ready, 0 otherwise; load failures are counted.
+  void SetModelReady(const std::string& model, const std::string& version, bool ready);
+  void RecordLoadFailure(const std::string& model);
+
+  // Front ends.
+  void AddOpenConnections(const std::string& protocol, int64_t delta);
+  void RecordHttpRequest(const std::string& method, int status_code);
+
+  // Prometheus text exposition of everything, including process CPU seconds and resident memory
+  // (read from /proc at call time).
+  std::string Serialize() const;
+
+  prometheus::Registry& registry();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth
