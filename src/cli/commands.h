@@ -11,5 +11,6 @@ namespace berth::cli {
 using CommandRunner = std::function<int()>;
 
 CommandRunner AddRunCommand(CLI::App& app);
+CommandRunner AddOpsCommand(CLI::App& app);
 
 }  // namespace berth::cli

@@ -10,8 +10,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "berth 0.1.0");
   std::map<CLI::App*, berth::cli::CommandRunner> runners;
-  berth::cli::CommandRunner run = berth::cli::AddRunCommand(app);
-  runners[app.get_subcommand("run")] = run;
+  runners[app.get_subcommand("run")] = berth::cli::AddRunCommand(app);
+  runners[app.get_subcommand("ops")] = berth::cli::AddOpsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,7 +3,9 @@
 // - opset 17-19: `axis` attribute (default 1), counted over the whole input shape.
 // - opset 20+: `axis` is optional input 2 (default -2); negative values count from the back.
 // dft_length (input 1) zero-pads or truncates the signal along the axis. `onesided` keeps the first
-// floor(n/2)+1 bins; `inverse` computes the inverse transform (scaled by 1/n).
+// floor(n/2)+1 bins; `inverse` computes the inverse transform (scaled by 1/n). Before opset 20 both
+// together give the first bins of the full inverse transform; opset 20's one-sided inverse (IRFFT)
+// is not implemented.
 
 #include <complex>
 
@@ -107,6 +109,10 @@ StatusOr<std::unique_ptr<OpKernel>> CreateDft(const KernelInfo& info) {
   const int64_t onesided = info.GetInt("onesided", 0);
   if ((inverse != 0 && inverse != 1) || (onesided != 0 && onesided != 1)) {
     return InvalidArgument(info.NodeLabel() + ": 'inverse' and 'onesided' must be 0 or 1");
+  }
+  if (info.opset() >= 20 && inverse == 1 && onesided == 1) {
+    // Opset 20 gives this combination a new meaning (inverse real FFT of a one-sided spectrum).
+    return Unimplemented(info.NodeLabel() + ": onesided inverse DFT (IRFFT) is not supported");
   }
   return MakeKernel<DftKernel>(info.opset(), info.GetInt("axis", 1), inverse == 1, onesided == 1);
 }

@@ -15,6 +15,13 @@ using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
 
+// OpTest with just its operator type (avoids -Wmissing-field-initializers of `OpTest{"X"}`).
+OpTest Op(std::string op_type) {
+  OpTest t;
+  t.op_type = std::move(op_type);
+  return t;
+}
+
 Tensor Run1(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -23,7 +30,7 @@ Tensor Run1(const OpTest& t) {
 }
 
 TEST(QuantizeLinearTest, PerTensorRoundsHalfToEvenAndSaturates) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.inputs = {Tensor::FromVector<float>({8}, {0, 2, 3, 1000, -254, -1000, 1.5f, 2.5f}), Tensor::Scalar<float>(2),
               Tensor::Scalar<uint8_t>(128)};
   // x/2 = 0, 1, 1.5, 500, -127, -500, 0.75, 1.25 -> rint 0, 1, 2, 500, -127, -500, 1, 1; + 128, clamp.
@@ -31,7 +38,7 @@ TEST(QuantizeLinearTest, PerTensorRoundsHalfToEvenAndSaturates) {
 }
 
 TEST(QuantizeLinearTest, Int8ZeroPoint) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.inputs = {Tensor::FromVector<float>({5}, {-300, 1, 3, 5, 300}), Tensor::Scalar<float>(2),
               Tensor::Scalar<int8_t>(-1)};
   // x/2 = -150, 0.5, 1.5, 2.5, 150 -> -150, 0, 2, 2, 150; - 1 -> clamp to [-128, 127].
@@ -39,20 +46,20 @@ TEST(QuantizeLinearTest, Int8ZeroPoint) {
 }
 
 TEST(QuantizeLinearTest, NoZeroPointGivesUint8) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.opset = 10;
   t.inputs = {Tensor::FromVector<float>({3}, {-1, 1, 7}), Tensor::Scalar<float>(1)};
   ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({3}, {0, 1, 7}));
 }
 
 TEST(QuantizeLinearTest, Int32Input) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.inputs = {Tensor::FromVector<int32_t>({3}, {5, -5, 7}), Tensor::Scalar<float>(2), Tensor::Scalar<int8_t>(0)};
   ExpectTensorEq(Run1(t), Tensor::FromVector<int8_t>({3}, {2, -2, 4}));
 }
 
 TEST(QuantizeLinearTest, PerAxisNegativeAxis) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.attributes["axis"] = IntAttr(-1);
   t.inputs = {Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6}), Tensor::FromVector<float>({3}, {1, 2, 4}),
               Tensor::FromVector<uint8_t>({3}, {0, 10, 20})};
@@ -61,14 +68,14 @@ TEST(QuantizeLinearTest, PerAxisNegativeAxis) {
 }
 
 TEST(QuantizeLinearTest, PerAxisDefaultAxisOne) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.inputs = {Tensor::FromVector<float>({1, 2, 2}, {2, 2, 2, 2}), Tensor::FromVector<float>({2}, {1, 2}),
               Tensor::FromVector<uint8_t>({2}, {1, 3})};
   ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({1, 2, 2}, {3, 3, 4, 4}));
 }
 
 TEST(QuantizeLinearTest, EmptyInput) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.inputs = {Tensor(DataType::kFloat32, {0, 3}), Tensor::Scalar<float>(1), Tensor::Scalar<uint8_t>(0)};
   Tensor y = Run1(t);
   EXPECT_EQ(y.shape(), (Shape{0, 3}));
@@ -76,7 +83,7 @@ TEST(QuantizeLinearTest, EmptyInput) {
 }
 
 TEST(QuantizeLinearTest, BadPerAxisScaleIsAnError) {
-  OpTest t{"QuantizeLinear"};
+  OpTest t = Op("QuantizeLinear");
   t.inputs = {Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6}), Tensor::FromVector<float>({2}, {1, 2}),
               Tensor::FromVector<uint8_t>({2}, {0, 0})};
   auto out = RunOp(t);
@@ -85,14 +92,14 @@ TEST(QuantizeLinearTest, BadPerAxisScaleIsAnError) {
 }
 
 TEST(DequantizeLinearTest, PerTensor) {
-  OpTest t{"DequantizeLinear"};
+  OpTest t = Op("DequantizeLinear");
   t.inputs = {Tensor::FromVector<uint8_t>({4}, {0, 3, 128, 255}), Tensor::Scalar<float>(2),
               Tensor::Scalar<uint8_t>(128)};
   ExpectTensorEq(Run1(t), Tensor::FromVector<float>({4}, {-256, -250, 0, 254}));
 }
 
 TEST(DequantizeLinearTest, PerAxisAxisZero) {
-  OpTest t{"DequantizeLinear"};
+  OpTest t = Op("DequantizeLinear");
   t.attributes["axis"] = IntAttr(0);
   t.inputs = {Tensor::FromVector<int8_t>({2, 2}, {1, 2, 3, 4}), Tensor::FromVector<float>({2}, {1, 0.5f}),
               Tensor::FromVector<int8_t>({2}, {1, 2})};
@@ -100,19 +107,19 @@ TEST(DequantizeLinearTest, PerAxisAxisZero) {
 }
 
 TEST(DequantizeLinearTest, Int32WithoutZeroPoint) {
-  OpTest t{"DequantizeLinear"};
+  OpTest t = Op("DequantizeLinear");
   t.inputs = {Tensor::FromVector<int32_t>({2}, {-3, 7}), Tensor::Scalar<float>(0.5f)};
   ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2}, {-1.5f, 3.5f}));
 }
 
 TEST(DequantizeLinearTest, ZeroPointTypeMismatchIsAnError) {
-  OpTest t{"DequantizeLinear"};
+  OpTest t = Op("DequantizeLinear");
   t.inputs = {Tensor::FromVector<uint8_t>({2}, {1, 2}), Tensor::Scalar<float>(1), Tensor::Scalar<int8_t>(0)};
   EXPECT_FALSE(RunOp(t).ok());
 }
 
 TEST(DynamicQuantizeLinearTest, OnnxExample) {
-  OpTest t{"DynamicQuantizeLinear"};
+  OpTest t = Op("DynamicQuantizeLinear");
   t.num_outputs = 3;
   t.inputs = {Tensor::FromVector<float>({6}, {0, 2, -3, -2.5f, 1.34f, 0.5f})};
   auto out = RunOp(t);
@@ -125,7 +132,7 @@ TEST(DynamicQuantizeLinearTest, OnnxExample) {
 
 TEST(DynamicQuantizeLinearTest, AllZerosAndEmpty) {
   for (Shape shape : {Shape{3}, Shape{0}}) {
-    OpTest t{"DynamicQuantizeLinear"};
+    OpTest t = Op("DynamicQuantizeLinear");
     t.num_outputs = 3;
     t.inputs = {Tensor(DataType::kFloat32, shape)};
     auto out = RunOp(t);
@@ -137,7 +144,7 @@ TEST(DynamicQuantizeLinearTest, AllZerosAndEmpty) {
 }
 
 OpTest QLinearMatMulTest(Tensor a, Tensor b, Tensor b_scale) {
-  OpTest t{"QLinearMatMul"};
+  OpTest t = Op("QLinearMatMul");
   t.inputs = {a, Tensor::Scalar<float>(1), Tensor::Scalar<uint8_t>(1), b, b_scale, Tensor::Scalar<uint8_t>(0),
               Tensor::Scalar<float>(0.5f), Tensor::Scalar<uint8_t>(10)};
   return t;
@@ -158,6 +165,15 @@ TEST(QLinearMatMulTest, PerColumnScaleOfB) {
   ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 14, 14, 22}));
 }
 
+TEST(QLinearMatMulTest, PerRowScaleOfA) {
+  OpTest t = QLinearMatMulTest(Tensor::FromVector<uint8_t>({2, 2}, {1, 2, 3, 4}),
+                               Tensor::FromVector<uint8_t>({2, 2}, {1, 0, 0, 1}), Tensor::Scalar<float>(1));
+  t.inputs[1] = Tensor::FromVector<float>({2}, {1, 2});
+  t.inputs[2] = Tensor::FromVector<uint8_t>({2}, {1, 1});
+  // Row 1 ([2, 3]) is scaled by 2: [[0, 1], [4, 6]] / 0.5 + 10.
+  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 12, 18, 22}));
+}
+
 TEST(QLinearMatMulTest, BroadcastBatchAndOneDimensional) {
   // a [2, 1, 2] (minus 1: [[0, 1]], [[2, 3]]) times b [2] (a vector) = [1, 5] -> * 2 + 10.
   OpTest t = QLinearMatMulTest(Tensor::FromVector<uint8_t>({2, 1, 2}, {1, 2, 3, 4}),
@@ -172,7 +188,7 @@ TEST(QLinearMatMulTest, InnerDimensionMismatchIsAnError) {
 }
 
 OpTest QLinearConvTest(Tensor x, Tensor w, float y_scale) {
-  OpTest t{"QLinearConv"};
+  OpTest t = Op("QLinearConv");
   t.inputs = {x, Tensor::Scalar<float>(1), Tensor::Scalar<uint8_t>(1), w, Tensor::Scalar<float>(1),
               Tensor::Scalar<uint8_t>(1), Tensor::Scalar<float>(y_scale), Tensor::Scalar<uint8_t>(0)};
   return t;
@@ -204,7 +220,7 @@ TEST(QLinearConvTest, SameUpper) {
 
 TEST(QLinearConvTest, GroupsWithPerChannelInt8Weights) {
   // Two groups of one channel; output channel m = x[m] * (w[m] - w_zp[m]) * w_scale[m] / y_scale.
-  OpTest t{"QLinearConv"};
+  OpTest t = Op("QLinearConv");
   t.attributes["group"] = IntAttr(2);
   t.inputs = {Tensor::FromVector<int8_t>({1, 2, 1, 2}, {1, 2, 3, 4}), Tensor::Scalar<float>(1), Tensor::Scalar<int8_t>(0),
               Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, -1}), Tensor::FromVector<float>({2}, {1, 0.5f}),

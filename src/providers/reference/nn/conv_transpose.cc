@@ -2,10 +2,11 @@
 // col [M/g*K, in] = W_g^T x X_g with the shared GEMM, then col2im scatters (adds) the columns into the
 // output: output position = input position * stride - pad_head + k * dilation.
 //
-// Padding follows the ONNX reference: explicit pads, or, with output_shape or SAME_* auto_pad,
-// total = stride*(in-1) + output_padding + dilated kernel - out split with floor division
-// (SAME_UPPER: head = total // 2; otherwise head = total - total // 2). A negative total (output_shape
-// larger than the natural size) leaves the extra positions at the end holding only the bias.
+// Padding: explicit pads, or, with output_shape or SAME_* auto_pad (out = in * stride),
+// total = stride*(in-1) + output_padding + dilated kernel - out, split as the spec says
+// (SAME_UPPER: head = total / 2; otherwise head = total - total / 2). A negative total (output_shape
+// larger than the natural size) puts all the extra positions at the end, holding only the bias
+// (as ONNX Runtime and the conformance data do).
 
 #include <algorithm>
 #include <vector>
@@ -18,8 +19,6 @@
 
 namespace berth::nn {
 namespace {
-
-int64_t FloorDiv2(int64_t a) { return a >= 0 ? a / 2 : -((-a + 1) / 2); }
 
 struct TransposeShapes {
   int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
@@ -159,8 +158,11 @@ class ConvTransposeKernel : public OpKernel {
       if (!target.empty() || same) {
         const int64_t out = !target.empty() ? target[i] : in * strides[i];
         const int64_t total = natural - out;
-        s.patch.pad_head[i] =
-            attrs_.auto_pad == AutoPad::kSameUpper ? FloorDiv2(total) : total - FloorDiv2(total);
+        if (total <= 0) {
+          s.patch.pad_head[i] = 0;  // the extra outputs go at the end
+        } else {
+          s.patch.pad_head[i] = attrs_.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
+        }
         s.patch.image[i] = out;
       } else if (attrs_.auto_pad == AutoPad::kValid) {
         s.patch.pad_head[i] = 0;

@@ -5,7 +5,7 @@
 //   h = g(X W_h^T + r * (H R_h^T + Rb_h) + Wb_h)          linear_before_reset = 1 (PyTorch)
 //   H = (1 - z) * h + z * H
 // `clip` bounds every gate's pre-activation. Steps past a batch entry's sequence_lens leave its
-// state alone and write zeros to Y.
+// state alone and write zeros to Y; a length of 0 gives zero final states (as in ONNX Runtime).
 
 #include <type_traits>
 
@@ -32,6 +32,7 @@ class GruKernel final : public OpKernel {
       RETURN_IF_ERROR(LoadRecurrentInputs(ctx, attrs_, dims, kGates, false, &in));
       RecurrentOutputs<C> out;
       Run(dims, in, &out);
+      ZeroStatesOfEmptySequences(dims, in.lens, &out);
       return WriteRecurrentOutputs(ctx, attrs_, dims, out);
     });
   }

@@ -6,8 +6,8 @@
 //   o = f(X W_o^T + H R_o^T + P_o * C + Wb_o + Rb_o)
 //   H = o * h(C)
 // `clip` bounds every gate's pre-activation. Steps past a batch entry's sequence_lens leave its
-// state alone and write zeros to Y, so Y_h/Y_c hold the state after its last real step (the
-// initial state for a length of 0).
+// state alone and write zeros to Y, so Y_h/Y_c hold the state after its last real step (zeros for
+// a length of 0, as in ONNX Runtime).
 
 #include <algorithm>
 #include <type_traits>
@@ -35,6 +35,7 @@ class LstmKernel final : public OpKernel {
       RETURN_IF_ERROR(LoadRecurrentInputs(ctx, attrs_, dims, kGates, true, &in));
       RecurrentOutputs<C> out;
       Run(dims, in, &out);
+      ZeroStatesOfEmptySequences(dims, in.lens, &out);
       return WriteRecurrentOutputs(ctx, attrs_, dims, out);
     });
   }

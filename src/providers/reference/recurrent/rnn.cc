@@ -1,7 +1,7 @@
 // RNN (opsets 7-14+), the simple Elman cell:
 //   H = f(X W^T + H R^T + Wb + Rb)
 // `clip` bounds the pre-activation. Steps past a batch entry's sequence_lens leave its state alone
-// and write zeros to Y.
+// and write zeros to Y; a length of 0 gives zero final states (as in ONNX Runtime).
 
 #include <type_traits>
 
@@ -25,6 +25,7 @@ class RnnKernel final : public OpKernel {
       RETURN_IF_ERROR(LoadRecurrentInputs(ctx, attrs_, dims, 1, false, &in));
       RecurrentOutputs<C> out;
       Run(dims, in, &out);
+      ZeroStatesOfEmptySequences(dims, in.lens, &out);
       return WriteRecurrentOutputs(ctx, attrs_, dims, out);
     });
   }

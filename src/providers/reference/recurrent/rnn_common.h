@@ -9,6 +9,7 @@
 // states [dirs, batch, hidden]; layout=1 (opset 14) is converted on the way in and out.
 // Thread-safety: all functions are pure; the structs are read-only after the factory built them.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -98,6 +99,23 @@ struct RecurrentOutputs {
   std::vector<C> y_c;  // LSTM only
 };
 
+// Zeroes the final states of batch entries whose sequence length is 0, as ONNX Runtime does
+// (the spec leaves it open; ORT is what exporters such as PyTorch's validate against).
+template <typename C>
+void ZeroStatesOfEmptySequences(const RecurrentDims& dims, const std::vector<int64_t>& lens,
+                                RecurrentOutputs<C>* out) {
+  for (int64_t b = 0; b < dims.batch; ++b) {
+    if (lens[static_cast<size_t>(b)] != 0) continue;
+    for (int64_t d = 0; d < dims.num_directions; ++d) {
+      const size_t at = static_cast<size_t>((d * dims.batch + b) * dims.hidden);
+      std::fill(out->y_h.begin() + at, out->y_h.begin() + at + dims.hidden, C(0));
+      if (!out->y_c.empty()) {
+        std::fill(out->y_c.begin() + at, out->y_c.begin() + at + dims.hidden, C(0));
+      }
+    }
+  }
+}
+
 // Allocates the wanted outputs with X's element type and writes them in the attrs' layout.
 template <typename C>
 Status WriteRecurrentOutputs(KernelContext& ctx, const RecurrentAttrs& attrs,
@@ -122,8 +140,8 @@ inline bool IsReverse(const RecurrentAttrs& attrs, int d) {
   return attrs.direction == Direction::kReverse || d == 1;
 }
 
-// Runs `f(T-tag)` for X's element type: float16/bfloat16/float32 compute in float, double in
-// double. `f` is called as f.template operator()<C>() via a generic lambda taking a C* tag.
+// Calls f(static_cast<C*>(nullptr)) with the compute type C for X's element type: float for
+// float16/bfloat16/float32, double for double. The null pointer only carries the type.
 template <typename F>
 Status VisitRecurrentType(DataType dtype, const std::string& where, F&& f) {
   switch (dtype) {

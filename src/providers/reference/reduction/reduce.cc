@@ -35,6 +35,7 @@ struct ReducePlan {
   Shape out_shape;
   std::vector<int64_t> base;
   std::vector<int64_t> red;
+  bool red_contiguous = false;  // red[r] == r: the common "reduce the innermost axes" case
 };
 
 // Offsets of every multi-index over `sizes` (row-major order) given per-dimension strides.
@@ -88,6 +89,7 @@ ReducePlan MakePlan(const Shape& in_shape, const std::vector<bool>& reduced, boo
   }
   plan.base = EnumerateOffsets(kept_sizes, kept_strides);
   plan.red = EnumerateOffsets(red_sizes, red_strides);
+  plan.red_contiguous = red_strides.empty() || (red_strides.size() == 1 && red_strides[0] == 1);
   return plan;
 }
 
@@ -99,7 +101,11 @@ void ReduceLoop(const T* in, T* out, const ReducePlan& plan, Acc init, Step step
   for (int64_t o = 0; o < n_out; ++o) {
     const T* p = in + plan.base[o];
     Acc acc = init;
-    for (int64_t r = 0; r < n_red; ++r) acc = step(acc, p[red[r]]);
+    if (plan.red_contiguous) {
+      for (int64_t r = 0; r < n_red; ++r) acc = step(acc, p[r]);
+    } else {
+      for (int64_t r = 0; r < n_red; ++r) acc = step(acc, p[red[r]]);
+    }
     out[o] = finish(acc);
   }
 }

@@ -16,6 +16,13 @@ using testing::OpTest;
 using testing::RunOp;
 using testing::StringAttr;
 
+// OpTest for one op type (spelled out so that no aggregate initializer leaves fields implicit).
+OpTest Op(std::string op_type) {
+  OpTest t;
+  t.op_type = std::move(op_type);
+  return t;
+}
+
 Tensor F(Shape shape, std::vector<float> v) { return Tensor::FromVector<float>(std::move(shape), v); }
 Tensor I64(Shape shape, std::vector<int64_t> v) { return Tensor::FromVector<int64_t>(std::move(shape), v); }
 Tensor I64(std::vector<int64_t> v) { return I64({static_cast<int64_t>(v.size())}, v); }
@@ -37,20 +44,20 @@ void ExpectRun(const OpTest& t, const Tensor& expected) {
 }
 
 TEST(GatherTest, AxisNegativeIndicesAndErrors) {
-  OpTest t{"Gather"};
+  OpTest t = Op("Gather");
   t.attributes["axis"] = IntAttr(-1);
   t.inputs = {Iota({2, 3}), Tensor::FromVector<int32_t>({2, 1}, {-1, 0})};
   ExpectRun(t, F({2, 2, 1}, {2, 0, 5, 3}));
-  OpTest scalar{"Gather"};
+  OpTest scalar = Op("Gather");
   scalar.inputs = {Iota({3, 2}), Tensor::Scalar<int64_t>(1)};
   ExpectRun(scalar, F({2}, {2, 3}));
-  OpTest bad{"Gather"};
+  OpTest bad = Op("Gather");
   bad.inputs = {Iota({3}), I64({3})};
   EXPECT_FALSE(Run1(bad).ok());
 }
 
 TEST(GatherElementsTest, Axis1WithNegativeIndex) {
-  OpTest t{"GatherElements"};
+  OpTest t = Op("GatherElements");
   t.attributes["axis"] = IntAttr(1);
   t.inputs = {F({2, 2}, {1, 2, 3, 4}), I64({2, 2}, {0, 0, -1, 0})};
   ExpectRun(t, F({2, 2}, {1, 1, 4, 3}));
@@ -59,20 +66,20 @@ TEST(GatherElementsTest, Axis1WithNegativeIndex) {
 }
 
 TEST(GatherNDTest, BatchDims) {
-  OpTest t{"GatherND"};
+  OpTest t = Op("GatherND");
   t.inputs = {Iota({2, 2}), I64({2, 2}, {0, 0, 1, 1})};
   ExpectRun(t, F({2}, {0, 3}));
-  OpTest slices{"GatherND"};
+  OpTest slices = Op("GatherND");
   slices.inputs = {Iota({2, 2}), I64({2, 1}, {1, 0})};
   ExpectRun(slices, F({2, 2}, {2, 3, 0, 1}));
-  OpTest batch{"GatherND"};
+  OpTest batch = Op("GatherND");
   batch.attributes["batch_dims"] = IntAttr(1);
   batch.inputs = {Iota({2, 2, 2}), I64({2, 1}, {1, 0})};
   ExpectRun(batch, F({2, 2}, {2, 3, 4, 5}));
 }
 
 TEST(ScatterElementsTest, ReductionsAndDeprecatedScatter) {
-  OpTest t{"ScatterElements"};
+  OpTest t = Op("ScatterElements");
   t.attributes["axis"] = IntAttr(1);
   t.attributes["reduction"] = StringAttr("add");
   t.inputs = {F({1, 3}, {1, 2, 3}), I64({1, 2}, {1, 1}), F({1, 2}, {10, 20})};
@@ -80,18 +87,18 @@ TEST(ScatterElementsTest, ReductionsAndDeprecatedScatter) {
   t.attributes["reduction"] = StringAttr("max");
   t.inputs = {F({1, 3}, {1, 2, 3}), I64({1, 2}, {-1, 0}), F({1, 2}, {0, 5})};
   ExpectRun(t, F({1, 3}, {5, 2, 3}));
-  OpTest old{"Scatter"};
+  OpTest old = Op("Scatter");
   old.opset = 9;
   old.inputs = {F({3, 1}, {0, 0, 0}), I64({2, 1}, {2, 0}), F({2, 1}, {7, 8})};
   ExpectRun(old, F({3, 1}, {8, 0, 7}));
-  OpTest strings{"ScatterElements"};
+  OpTest strings = Op("ScatterElements");
   strings.inputs = {Tensor::FromVector<std::string>({2}, {"a", "b"}), I64({1}, {1}),
                     Tensor::FromVector<std::string>({1}, {"z"})};
   ExpectRun(strings, Tensor::FromVector<std::string>({2}, {"a", "z"}));
 }
 
 TEST(ScatterNDTest, SlicesAndMul) {
-  OpTest t{"ScatterND"};
+  OpTest t = Op("ScatterND");
   t.inputs = {Iota({2, 2}), I64({1, 1}, {1}), F({1, 2}, {9, 9})};
   ExpectRun(t, F({2, 2}, {0, 1, 9, 9}));
   t.attributes["reduction"] = StringAttr("mul");
@@ -102,7 +109,7 @@ TEST(ScatterNDTest, SlicesAndMul) {
 }
 
 TEST(NonZeroTest, CoordinatesInRowMajorOrder) {
-  OpTest t{"NonZero"};
+  OpTest t = Op("NonZero");
   t.inputs = {Tensor::FromVector<int32_t>({2, 2}, {1, 0, 0, 3})};
   ExpectRun(t, I64({2, 2}, {0, 1, 0, 1}));
   t.inputs = {Tensor(DataType::kBool, {0, 3})};
@@ -110,11 +117,11 @@ TEST(NonZeroTest, CoordinatesInRowMajorOrder) {
 }
 
 TEST(CompressTest, AxisAndFlattened) {
-  OpTest t{"Compress"};
+  OpTest t = Op("Compress");
   t.attributes["axis"] = IntAttr(-1);
   t.inputs = {Iota({2, 3}), Tensor::FromVector<bool>({2}, {false, true})};
   ExpectRun(t, F({2, 1}, {1, 4}));
-  OpTest flat{"Compress"};
+  OpTest flat = Op("Compress");
   flat.inputs = {Iota({2, 2}), Tensor::FromVector<bool>({5}, {true, false, false, true, false})};
   ExpectRun(flat, F({2}, {0, 3}));
   flat.inputs = {Iota({2, 2}), Tensor::FromVector<bool>({5}, {true, false, false, true, true})};
@@ -122,7 +129,7 @@ TEST(CompressTest, AxisAndFlattened) {
 }
 
 TEST(UniqueTest, SortedUnsortedAndAxis) {
-  OpTest t{"Unique"};
+  OpTest t = Op("Unique");
   t.num_outputs = 4;
   t.attributes["sorted"] = IntAttr(0);
   t.inputs = {F({6}, {2, 1, 1, 3, 4, 3})};
@@ -140,7 +147,7 @@ TEST(UniqueTest, SortedUnsortedAndAxis) {
   ExpectTensorEq((*out)[1].tensor(), I64({1, 0, 3, 4}));
   ExpectTensorEq((*out)[2].tensor(), I64({1, 0, 0, 2, 3, 2}));
 
-  OpTest axis{"Unique"};
+  OpTest axis = Op("Unique");
   axis.num_outputs = 4;
   axis.attributes["axis"] = IntAttr(0);
   axis.inputs = {F({3, 2}, {1, 0, 0, 1, 1, 0})};
@@ -150,7 +157,7 @@ TEST(UniqueTest, SortedUnsortedAndAxis) {
   ExpectTensorEq((*out)[2].tensor(), I64({1, 0, 1}));
   ExpectTensorEq((*out)[3].tensor(), I64({1, 2}));
 
-  OpTest nan{"Unique"};  // NaNs collapse into one entry after the numbers
+  OpTest nan = Op("Unique");  // NaNs collapse into one entry after the numbers
   nan.inputs = {F({3}, {NAN, 1, NAN})};
   auto y = Run1(nan);
   ASSERT_TRUE(y.ok()) << y.status().ToString();
@@ -158,13 +165,13 @@ TEST(UniqueTest, SortedUnsortedAndAxis) {
   EXPECT_EQ(y->data<float>()[0], 1);
   EXPECT_TRUE(std::isnan(y->data<float>()[1]));
 
-  OpTest strings{"Unique"};
+  OpTest strings = Op("Unique");
   strings.inputs = {Tensor::FromVector<std::string>({3}, {"b", "a", "b"})};
   ExpectRun(strings, Tensor::FromVector<std::string>({2}, {"a", "b"}));
 }
 
 TEST(OneHotTest, AxisAndNegativeIndices) {
-  OpTest t{"OneHot"};
+  OpTest t = Op("OneHot");
   t.inputs = {I64({3}, {0, -1, 5}), Tensor::Scalar<float>(3), F({2}, {0, 1})};
   ExpectRun(t, F({3, 3}, {1, 0, 0, 0, 0, 1, 0, 0, 0}));
   t.attributes["axis"] = IntAttr(0);

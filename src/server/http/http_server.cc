@@ -1,0 +1,499 @@
+#include "server/http/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include "common/logging.h"
+#include "server/http/infer_response_writer.h"
+#include "server/http/payload_log.h"
+#include "server/http/router.h"
+#include "server/metrics.h"
+
+namespace berth::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// How long a connection that we close after an error keeps reading (and discarding) what the client
+// still sends, so the client gets to read our error response instead of a connection reset.
+constexpr auto kLingerTime = std::chrono::seconds(3);
+constexpr size_t kReadChunk = 16 * 1024;
+
+class Session;
+
+// State every connection shares.
+struct Shared {
+  Shared(InferenceServer& s, const HttpServerOptions& o, net::thread_pool::executor_type w)
+      : server(s), options(o), router(s, o.parse), workers(w) {}
+
+  InferenceServer& server;
+  const HttpServerOptions options;
+  const Router router;
+  net::thread_pool::executor_type workers;
+  std::unique_ptr<PayloadLogger> payload_logger;  // null when payload logging is off
+
+  std::atomic<bool> draining{false};
+  std::atomic<uint64_t> request_counter{0};
+
+  // Requests being handled; WaitIdle waits for zero.
+  std::mutex active_mutex;
+  std::condition_variable active_cv;
+  int64_t active = 0;  // guarded by active_mutex
+
+  // Live connections, so that StopAccepting can reach the idle ones.
+  std::mutex sessions_mutex;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions;  // guarded by sessions_mutex
+  uint64_t next_session_id = 0;                                   // guarded by sessions_mutex
+
+  void AddActive(int64_t delta) {
+    std::lock_guard lock(active_mutex);
+    active += delta;
+    if (active == 0) active_cv.notify_all();
+  }
+};
+
+// Is this error just the peer going away (or our own timeout/close), i.e. nothing to answer?
+bool IsDisconnect(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe || ec == net::error::bad_descriptor ||
+         ec == beast::error::timeout || ec == bhttp::error::partial_message;
+}
+
+Response PlainError(bhttp::status status, const std::string& message) {
+  Response res{status, 11};
+  res.set(bhttp::field::server, "berth");
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = ErrorBody(message);
+  res.prepare_payload();
+  return res;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared, uint64_t id)
+      : stream_(std::move(socket)), shared_(std::move(shared)), id_(id) {
+    shared_->server.metrics().AddOpenConnections("http", 1);
+  }
+
+  ~Session() {
+    if (in_request_) shared_->AddActive(-1);
+    shared_->server.metrics().AddOpenConnections("http", -1);
+    std::lock_guard lock(shared_->sessions_mutex);
+    shared_->sessions.erase(id_);
+  }
+
+  void Start() {
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadNext(); });
+  }
+
+  // From StopAccepting: close if idle, otherwise close after the current response.
+  void Drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->state_ == State::kIdle) self->Close();
+    });
+  }
+
+  // From Stop: close now.
+  void ForceClose() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  enum class State { kIdle, kReading, kBusy, kWriting, kLingering, kClosed };
+
+  void ReadNext() {
+    if (state_ == State::kClosed) return;
+    if (shared_->draining.load()) return Close();
+    state_ = State::kIdle;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(shared_->options.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(shared_->options.max_body_bytes);
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    // Wait for the first byte under the idle timeout; the header timeout starts after it.
+    stream_.expires_after(shared_->options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnIdleRead(ec, n); });
+  }
+
+  void OnIdleRead(beast::error_code ec, size_t n) {
+    if (ec) return Close();
+    buffer_.commit(n);
+    ReadHeader();
+  }
+
+  void ReadHeader() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kReading;
+    BeginRequest();
+    stream_.expires_after(shared_->options.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    const auto& header = parser_->get();
+    auto expect = header.find(bhttp::field::expect);
+    if (expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
+      // curl asks before sending a large body; say yes (the size was already checked).
+      continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, header.version());
+      bhttp::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(shared_->options.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    keep_alive_ = false;
+    if (ec == bhttp::error::body_limit) {
+      return Reply(PlainError(bhttp::status::payload_too_large,
+                              "request body is larger than the limit of " +
+                                  std::to_string(shared_->options.max_body_bytes) + " bytes (--max-body-bytes)"));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return Reply(PlainError(bhttp::status::request_header_fields_too_large,
+                              "request header is larger than the limit of " +
+                                  std::to_string(shared_->options.max_header_bytes) + " bytes"));
+    }
+    // Parse errors are the client's fault and get an answer; anything else (the peer went away, a
+    // timeout, which has already closed the socket) just ends the connection.
+    if (IsDisconnect(ec) || ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) {
+      return Close();
+    }
+    Reply(PlainError(bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    state_ = State::kBusy;
+    stream_.expires_never();
+    request_ = parser_->release();
+    keep_alive_ = request_.keep_alive();
+    if (Router::MayBlock(request_)) {
+      net::post(shared_->workers, [self = shared_from_this()] {
+        auto res = std::make_shared<Response>(self->shared_->router.Handle(self->request_, &self->info_));
+        net::post(self->stream_.get_executor(), [self, res] { self->Reply(std::move(*res)); });
+      });
+    } else {
+      Reply(shared_->router.Handle(request_, &info_));
+    }
+  }
+
+  void Reply(Response res) {
+    if (state_ == State::kClosed) return;
+    state_ = State::kWriting;
+    res.version(request_.version() == 10 ? 10 : 11);
+    res.keep_alive(keep_alive_ && !shared_->draining.load());
+    request_id_ = !info_.request_id.empty() ? info_.request_id : std::string(request_["X-Request-ID"]);
+    if (request_id_.empty()) request_id_ = std::to_string(shared_->request_counter.fetch_add(1) + 1);
+    res.set("X-Request-ID", request_id_);
+    response_ = std::make_shared<Response>(std::move(res));
+    stream_.expires_after(shared_->options.body_timeout);
+    bhttp::async_write(stream_, *response_,
+                       [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWrite(ec, n); });
+  }
+
+  void OnWrite(beast::error_code ec, size_t bytes_written) {
+    LogRequest(bytes_written);
+    EndRequest();
+    const bool keep_alive = response_->keep_alive();
+    const bool request_complete = parser_ && parser_->is_done();
+    response_.reset();
+    request_ = {};
+    info_ = {};
+    if (ec) return Close();
+    if (!keep_alive) {
+      // If we answered before reading the whole request (413, 431), linger so the client reads the
+      // answer instead of a reset; otherwise close right away.
+      return request_complete ? Close() : Linger();
+    }
+    ReadNext();
+  }
+
+  void LogRequest(size_t bytes_written) {
+    const int status = static_cast<int>(response_->result_int());
+    const std::string method = std::string(request_.method_string().empty() ? parser_->get().method_string()
+                                                                            : request_.method_string());
+    shared_->server.metrics().RecordHttpRequest(method, status);
+    if (GetLogLevel() <= LogLevel::kInfo) {
+      const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+      nlohmann::json fields = {
+          {"request_id", request_id_},
+          {"method", method},
+          {"path", std::string(request_.target().empty() ? parser_->get().target() : request_.target())},
+          {"status", status},
+          {"model", info_.model},
+          {"version", info_.version},
+          {"latency_us", latency},
+          {"batch_size", info_.batch_size},
+          {"bytes_in", request_.body().size()},
+          {"bytes_out", response_->body().size()},
+      };
+      if (!info_.error.empty()) fields["error"] = info_.error;
+      LogEvent(LogLevel::kInfo, "request", fields);
+    }
+    if (shared_->payload_logger && info_.inference && shared_->payload_logger->ShouldSample()) {
+      PayloadRecord record;
+      record.request_id = request_id_;
+      record.model = info_.model;
+      record.version = info_.version;
+      record.target = std::string(request_.target());
+      record.status = status;
+      record.request_body = request_.body();
+      if (auto h = request_.find("Inference-Header-Content-Length"); h != request_.end()) {
+        StatusOr<size_t> n = ParseInferenceHeaderLength(h->value(), request_.body().size());
+        if (n.ok()) record.request_json_length = *n;
+      }
+      record.response_body = response_->body();
+      if (auto h = response_->find("Inference-Header-Content-Length"); h != response_->end()) {
+        StatusOr<size_t> n = ParseInferenceHeaderLength(h->value(), response_->body().size());
+        if (n.ok()) record.response_json_length = *n;
+      }
+      shared_->payload_logger->Log(record);
+    }
+    (void)bytes_written;
+  }
+
+  void BeginRequest() {
+    if (in_request_) return;
+    in_request_ = true;
+    start_ = Clock::now();
+    shared_->AddActive(1);
+  }
+
+  void EndRequest() {
+    if (!in_request_) return;
+    in_request_ = false;
+    shared_->AddActive(-1);
+  }
+
+  void Linger() {
+    state_ = State::kLingering;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    DiscardInput();
+  }
+
+  void DiscardInput() {
+    stream_.async_read_some(net::buffer(discard_, sizeof discard_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();
+                              self->DiscardInput();
+                            });
+  }
+
+  void Close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    EndRequest();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<Shared> shared_;
+  const uint64_t id_;
+  State state_ = State::kIdle;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
+  Request request_;
+  RequestInfo info_;
+  std::shared_ptr<Response> response_;
+  std::string request_id_;
+  bool keep_alive_ = true;
+  bool in_request_ = false;
+  Clock::time_point start_;
+  char discard_[4096];
+};
+
+class HttpServerImpl final : public HttpServer {
+ public:
+  HttpServerImpl(InferenceServer& server, const HttpServerOptions& options, int io_threads, int worker_threads)
+      : workers_(static_cast<size_t>(worker_threads)),
+        shared_(std::make_shared<Shared>(server, options, workers_.get_executor())),
+        work_(net::make_work_guard(ioc_)),
+        acceptor_(net::make_strand(ioc_)),
+        retry_timer_(acceptor_.get_executor()),
+        io_thread_count_(io_threads) {}
+
+  ~HttpServerImpl() override { Stop(); }
+
+  Status Listen() {
+    beast::error_code ec;
+    const net::ip::address address = net::ip::make_address(shared_->options.address, ec);
+    if (ec) return InvalidArgument("--http-address '" + shared_->options.address + "' is not an IP address");
+    const tcp::endpoint endpoint(address, shared_->options.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable("cannot listen on " + shared_->options.address + ":" + std::to_string(shared_->options.port) +
+                         ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    DoAccept();
+    for (int i = 0; i < io_thread_count_; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    return Status::Ok();
+  }
+
+  Status OpenPayloadLog() {
+    if (shared_->options.payload_log_file.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(shared_->payload_logger,
+                     PayloadLogger::Open(shared_->options.payload_log_file, shared_->options.payload_log_sample_rate));
+    return Status::Ok();
+  }
+
+  uint16_t port() const override { return port_; }
+  std::string address() const override { return shared_->options.address; }
+
+  void StopAccepting() override {
+    if (shared_->draining.exchange(true)) return;
+    if (threads_.empty()) {  // never started (Listen failed): nothing runs on the acceptor
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      return;
+    }
+    std::promise<void> closed;
+    net::post(acceptor_.get_executor(), [this, &closed] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      retry_timer_.cancel();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+    for (const auto& session : LiveSessions()) session->Drain();
+  }
+
+  int64_t WaitIdle(std::chrono::milliseconds timeout) override {
+    std::unique_lock lock(shared_->active_mutex);
+    shared_->active_cv.wait_for(lock, timeout, [this] { return shared_->active == 0; });
+    return shared_->active;
+  }
+
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    StopAccepting();
+    for (const auto& session : LiveSessions()) session->ForceClose();
+    work_.reset();
+    ioc_.stop();  // what the closes did not finish is destroyed with the io_context
+    for (std::thread& t : threads_) t.join();
+    workers_.join();
+  }
+
+  int64_t ActiveRequests() const override {
+    std::lock_guard lock(shared_->active_mutex);
+    return shared_->active;
+  }
+
+ private:
+  std::vector<std::shared_ptr<Session>> LiveSessions() {
+    std::vector<std::shared_ptr<Session>> live;
+    std::lock_guard lock(shared_->sessions_mutex);
+    for (auto& [id, weak] : shared_->sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    return live;
+  }
+
+  void DoAccept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+      if (!acceptor_.is_open()) return;
+      if (ec) {
+        // Out of file descriptors and the like: log, back off briefly, try again.
+        LogEvent(LogLevel::kWarning, "accept_failed", {{"error", ec.message()}});
+        retry_timer_.expires_after(std::chrono::milliseconds(50));
+        retry_timer_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor_.is_open()) DoAccept();
+        });
+        return;
+      }
+      uint64_t id;
+      {
+        std::lock_guard lock(shared_->sessions_mutex);
+        id = shared_->next_session_id++;
+      }
+      auto session = std::make_shared<Session>(std::move(socket), shared_, id);
+      {
+        std::lock_guard lock(shared_->sessions_mutex);
+        shared_->sessions[id] = session;
+      }
+      session->Start();
+      DoAccept();
+    });
+  }
+
+  net::thread_pool workers_;
+  net::io_context ioc_;
+  std::shared_ptr<Shared> shared_;
+  net::executor_work_guard<net::io_context::executor_type> work_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;
+  std::vector<std::thread> threads_;
+  int io_thread_count_;
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceServer& server, const HttpServerOptions& options) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int io_threads = options.io_threads > 0 ? options.io_threads : cores;
+  const int worker_threads = options.worker_threads > 0 ? options.worker_threads : std::max(8, 2 * cores);
+  if (options.max_body_bytes == 0) return InvalidArgument("--max-body-bytes must be positive");
+  auto impl = std::make_unique<HttpServerImpl>(server, options, io_threads, worker_threads);
+  RETURN_IF_ERROR(impl->OpenPayloadLog());
+  RETURN_IF_ERROR(impl->Listen());
+  LogEvent(LogLevel::kInfo, "server_listening",
+           {{"protocol", "http"},
+            {"address", options.address},
+            {"port", impl->port()},
+            {"io_threads", io_threads},
+            {"worker_threads", worker_threads}});
+  return std::unique_ptr<HttpServer>(std::move(impl));
+}
+
+}  // namespace berth::http

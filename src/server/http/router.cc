@@ -1,0 +1,303 @@
+#include "server/http/router.h"
+
+#include <charconv>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http/infer_response_writer.h"
+#include "server/http/json_writer.h"
+#include "server/metrics.h"
+
+namespace berth::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+
+constexpr const char* kJson = "application/json";
+
+Response MakeResponse(bhttp::status status, std::string body, const char* content_type = kJson) {
+  Response res{status, 11};
+  res.set(bhttp::field::server, "berth");
+  res.set(bhttp::field::content_type, content_type);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response ErrorResponse(int http_status, const std::string& message, RequestInfo* info) {
+  info->error = message;
+  return MakeResponse(static_cast<bhttp::status>(http_status), ErrorBody(message));
+}
+
+Response ErrorResponse(const Status& status, RequestInfo* info) {
+  return ErrorResponse(StatusCodeToHttp(status.code()), status.message(), info);
+}
+
+Response MethodNotAllowed(const Request& request, const char* allowed, RequestInfo* info) {
+  Response res = ErrorResponse(405,
+                               "method " + std::string(request.method_string()) + " is not allowed on " +
+                                   std::string(request.target()) + " (use " + allowed + ")",
+                               info);
+  res.set(bhttp::field::allow, allowed);
+  return res;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json TensorMetadataJson(const std::vector<TensorMetadata>& tensors) {
+  json out = json::array();
+  for (const TensorMetadata& t : tensors) {
+    out.push_back({{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}});
+  }
+  return out;
+}
+
+// Splits the path of a request target ("/v2/models/a%20b/infer?x=1") into decoded segments.
+bool SplitPath(std::string_view target, std::vector<std::string>* segments) {
+  const size_t query = target.find('?');
+  if (query != std::string_view::npos) target = target.substr(0, query);
+  if (target.empty() || target.front() != '/') return false;
+  target.remove_prefix(1);
+  if (!target.empty() && target.back() == '/') target.remove_suffix(1);  // "/v2/" is "/v2"
+  while (true) {
+    const size_t slash = target.find('/');
+    std::string segment;
+    if (!PercentDecode(target.substr(0, slash), &segment)) return false;
+    segments->push_back(std::move(segment));
+    if (slash == std::string_view::npos) break;
+    target.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+// A version segment: a positive decimal integer.
+bool ParseVersion(const std::string& text, int64_t* version) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *version);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size() && *version >= 0;
+}
+
+// Optional JSON body of the repository API; {} when empty.
+StatusOr<json> ParseOptionalJsonBody(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return InvalidArgument("request body is not valid JSON");
+  if (!parsed.is_object()) return InvalidArgument("request body must be a JSON object");
+  return parsed;
+}
+
+}  // namespace
+
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      *out += in[i];
+      continue;
+    }
+    if (in.size() - i < 3) return false;
+    int value = 0;
+    for (size_t k = i + 1; k <= i + 2; ++k) {
+      const char c = in[k];
+      value <<= 4;
+      if (c >= '0' && c <= '9') value |= c - '0';
+      else if (c >= 'a' && c <= 'f') value |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') value |= c - 'A' + 10;
+      else return false;
+    }
+    *out += static_cast<char>(value);
+    i += 2;
+  }
+  return true;
+}
+
+bool Router::MayBlock(const Request& request) { return request.method() == bhttp::verb::post; }
+
+Response Router::Handle(const Request& request, RequestInfo* info) const {
+  try {
+    return HandleImpl(request, info);
+  } catch (const std::bad_alloc&) {
+    return ErrorResponse(500, "out of memory while handling the request", info);
+  } catch (const std::exception& e) {
+    return ErrorResponse(500, std::string("internal error: ") + e.what(), info);
+  }
+}
+
+Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
+  std::vector<std::string> seg;
+  if (!SplitPath(request.target(), &seg)) {
+    return ErrorResponse(400, "malformed request target '" + std::string(request.target()) + "'", info);
+  }
+  const bhttp::verb method = request.method();
+  const bool get = method == bhttp::verb::get;
+  const bool post = method == bhttp::verb::post;
+  const size_t n = seg.size();
+
+  if (n == 1 && seg[0] == "metrics") {
+    if (!get) return MethodNotAllowed(request, "GET", info);
+    return MakeResponse(bhttp::status::ok, server_.metrics().Serialize(), "text/plain; version=0.0.4; charset=utf-8");
+  }
+  if (n == 0 || seg[0] != "v2") {
+    return ErrorResponse(404, "unknown route '" + std::string(request.target()) + "'", info);
+  }
+
+  // GET /v2
+  if (n == 1) {
+    if (!get) return MethodNotAllowed(request, "GET", info);
+    json body = {{"name", server_.ServerName()},
+                 {"version", server_.ServerVersion()},
+                 {"extensions", server_.Extensions()}};
+    return MakeResponse(bhttp::status::ok, Dump(body));
+  }
+
+  // /v2/health/{live,ready}
+  if (seg[1] == "health" && n == 3 && (seg[2] == "live" || seg[2] == "ready")) {
+    if (!get) return MethodNotAllowed(request, "GET", info);
+    const bool ok = seg[2] == "live" ? server_.IsLive() : server_.IsReady();
+    return MakeResponse(ok ? bhttp::status::ok : bhttp::status::bad_request, Dump(json{{seg[2], ok}}));
+  }
+
+  // /v2/models/{m}[/versions/{v}][/ready|/config|/infer]
+  if (seg[1] == "models" && n >= 3) {
+    const std::string& model = seg[2];
+    info->model = model;
+    int64_t version = kLatestVersion;
+    size_t rest = 3;
+    if (n >= 5 && seg[3] == "versions") {
+      if (!ParseVersion(seg[4], &version)) {
+        return ErrorResponse(400, "model '" + model + "': version must be a non-negative integer, got '" + seg[4] + "'",
+                             info);
+      }
+      info->version = seg[4];
+      rest = 5;
+    }
+    if (n == rest) {
+      if (!get) return MethodNotAllowed(request, "GET", info);
+      StatusOr<ModelMetadata> metadata = server_.GetModelMetadata(model, version);
+      if (!metadata.ok()) return ErrorResponse(metadata.status(), info);
+      json body = {{"name", metadata->name},
+                   {"versions", metadata->versions},
+                   {"platform", metadata->platform},
+                   {"inputs", TensorMetadataJson(metadata->inputs)},
+                   {"outputs", TensorMetadataJson(metadata->outputs)}};
+      return MakeResponse(bhttp::status::ok, Dump(body));
+    }
+    if (n == rest + 1) {
+      const std::string& action = seg[rest];
+      if (action == "ready") {
+        if (!get) return MethodNotAllowed(request, "GET", info);
+        StatusOr<bool> ready = server_.IsModelReady(model, version);
+        if (!ready.ok()) return ErrorResponse(ready.status(), info);
+        return MakeResponse(*ready ? bhttp::status::ok : bhttp::status::bad_request,
+                            Dump(json{{"name", model}, {"ready", *ready}}));
+      }
+      if (action == "config") {
+        if (!get) return MethodNotAllowed(request, "GET", info);
+        StatusOr<std::string> config = server_.GetModelConfigJson(model, version);
+        if (!config.ok()) return ErrorResponse(config.status(), info);
+        return MakeResponse(bhttp::status::ok, std::move(config).value());
+      }
+      if (action == "infer") {
+        if (!post) return MethodNotAllowed(request, "POST", info);
+        return Infer(request, model, version, info);
+      }
+    }
+    return ErrorResponse(404, "unknown route '" + std::string(request.target()) + "'", info);
+  }
+
+  // Repository extension.
+  if (seg[1] == "repository") {
+    if (n == 3 && seg[2] == "index") {
+      if (!post) return MethodNotAllowed(request, "POST", info);
+      StatusOr<json> body = ParseOptionalJsonBody(request.body());
+      if (!body.ok()) return ErrorResponse(body.status(), info);
+      bool ready_only = false;
+      if (auto it = body->find("ready"); it != body->end()) {
+        if (!it->is_boolean()) return ErrorResponse(400, "'ready' must be a boolean", info);
+        ready_only = it->get<bool>();
+      }
+      json index = json::array();
+      for (const ModelIndexEntry& entry : server_.RepositoryIndex(ready_only)) {
+        json item = {{"name", entry.name}, {"state", entry.state}};
+        if (!entry.version.empty()) item["version"] = entry.version;
+        if (!entry.reason.empty()) item["reason"] = entry.reason;
+        index.push_back(std::move(item));
+      }
+      return MakeResponse(bhttp::status::ok, Dump(index));
+    }
+    if (n == 5 && seg[2] == "models" && (seg[4] == "load" || seg[4] == "unload")) {
+      if (!post) return MethodNotAllowed(request, "POST", info);
+      const std::string& model = seg[3];
+      info->model = model;
+      StatusOr<json> body = ParseOptionalJsonBody(request.body());
+      if (!body.ok()) return ErrorResponse(body.status(), info);
+      if (auto params = body->find("parameters"); params != body->end() && !params->is_null()) {
+        if (!params->is_object()) return ErrorResponse(400, "'parameters' must be an object", info);
+        for (auto it = params->begin(); it != params->end(); ++it) {
+          if (it.key() == "config" || it.key().rfind("file:", 0) == 0) {
+            return ErrorResponse(400,
+                                 "load parameter '" + it.key() +
+                                     "' is not supported: put the model and its config.pbtxt in the repository",
+                                 info);
+          }
+        }
+      }
+      Status status = seg[4] == "load" ? server_.LoadModel(model) : server_.UnloadModel(model);
+      if (!status.ok()) return ErrorResponse(status, info);
+      return MakeResponse(bhttp::status::ok, "");
+    }
+    return ErrorResponse(404, "unknown route '" + std::string(request.target()) + "'", info);
+  }
+  return ErrorResponse(404, "unknown route '" + std::string(request.target()) + "'", info);
+}
+
+Response Router::Infer(const Request& request, const std::string& model, int64_t version, RequestInfo* info) const {
+  info->inference = true;
+  const std::string& body = request.body();
+
+  if (auto encoding = request.find(bhttp::field::content_encoding);
+      encoding != request.end() && !encoding->value().empty() && encoding->value() != "identity") {
+    return ErrorResponse(400,
+                         "Content-Encoding '" + std::string(encoding->value()) +
+                             "' is not supported; send the request uncompressed",
+                         info);
+  }
+  std::optional<size_t> json_length;
+  if (auto header = request.find("Inference-Header-Content-Length"); header != request.end()) {
+    StatusOr<size_t> length = ParseInferenceHeaderLength(header->value(), body.size());
+    if (!length.ok()) return ErrorResponse(length.status(), info);
+    json_length = *length;
+  }
+
+  StatusOr<ParsedInferRequest> parsed = ParseInferRequest(body, json_length, model, version, options_);
+  if (!parsed.ok()) {
+    // A request that never reached the core is counted here, but only for a model the server knows,
+    // so that made-up names cannot grow the metrics without bound.
+    if (server_.IsModelReady(model, version).ok()) {
+      server_.metrics().RecordFailure(model, version == kLatestVersion ? "" : std::to_string(version),
+                                      "invalid_argument");
+    }
+    return ErrorResponse(parsed.status(), info);
+  }
+  info->request_id = parsed->request.id;
+  const OutputEncoding encoding = std::move(parsed->encoding);
+  const std::string id = parsed->request.id;
+
+  StatusOr<InferenceResponse> response = server_.Infer(std::move(parsed->request));
+  if (!response.ok()) return ErrorResponse(response.status(), info);
+  if (response->id.empty()) response->id = id;
+  info->version = std::to_string(response->model_version);
+  info->batch_size = response->batch_size;
+
+  StatusOr<RenderedResponse> rendered = RenderInferResponse(*response, encoding);
+  if (!rendered.ok()) return ErrorResponse(rendered.status(), info);
+  const std::optional<size_t> out_json_length = rendered->json_length;
+  Response res = MakeResponse(bhttp::status::ok, std::move(rendered->body),
+                              out_json_length ? "application/octet-stream" : kJson);
+  if (out_json_length) res.set("Inference-Header-Content-Length", std::to_string(*out_json_length));
+  return res;
+}
+
+}  // namespace berth::http

@@ -1,0 +1,67 @@
+#pragma once
+// Router: maps one parsed HTTP request to the KServe v2 REST API (plus /metrics) and returns the
+// response. It knows the protocol and nothing about sockets; HttpServer feeds it, and tests and the
+// fuzzer call it directly.
+//
+//   GET  /v2                                            server metadata
+//   GET  /v2/health/live | /v2/health/ready              200 {"live"|"ready": true}, 400 when false
+//   GET  /v2/models/{m}[/versions/{v}]                  model metadata
+//   GET  /v2/models/{m}[/versions/{v}]/ready            200 / 400 {"name", "ready"}
+//   GET  /v2/models/{m}[/versions/{v}]/config           model configuration (Triton's JSON form)
+//   POST /v2/models/{m}[/versions/{v}]/infer            inference (JSON and binary tensor data)
+//   POST /v2/repository/index                           [{"name", "version", "state", "reason"}]
+//   POST /v2/repository/models/{m}/load | /unload       repository extension
+//   GET  /metrics                                       Prometheus text format
+//
+// Errors are {"error": "<message>"} with the status StatusCodeToHttp gives; unknown paths are 404,
+// known paths with the wrong method 405.
+// Thread-safety: Handle may be called from many threads at once.
+
+#include <cstdint>
+#include <string>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "server/http/infer_request_parser.h"
+#include "server/inference_server.h"
+
+namespace berth::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// What the access log and payload log need to know about a handled request.
+struct RequestInfo {
+  std::string model;       // "" when the route names no model
+  std::string version;     // "" for "latest"; the served version after a successful inference
+  std::string request_id;  // the request's "id", if it had one
+  int64_t batch_size = 0;  // 0 unless it was an inference
+  bool inference = false;  // POST .../infer
+  std::string error;       // the error message, when the answer is an error
+};
+
+class Router {
+ public:
+  Router(InferenceServer& server, InferParseOptions options) : server_(server), options_(options) {}
+
+  // Answers one request; never throws. The response has its status, headers and body set;
+  // keep-alive and the HTTP version are left to the caller.
+  Response Handle(const Request& request, RequestInfo* info) const;
+
+  // True for requests that may take long (inference, model loading): HttpServer runs them on its
+  // worker pool so that health checks and metrics stay responsive while models are busy.
+  static bool MayBlock(const Request& request);
+
+ private:
+  Response HandleImpl(const Request& request, RequestInfo* info) const;
+  Response Infer(const Request& request, const std::string& model, int64_t version, RequestInfo* info) const;
+
+  InferenceServer& server_;
+  InferParseOptions options_;
+};
+
+// Percent-decodes one path segment; false when an escape is malformed.
+bool PercentDecode(std::string_view in, std::string* out);
+
+}  // namespace berth::http
