@@ -11,6 +11,8 @@ namespace berth::cli {
 using CommandRunner = std::function<int()>;
 
 CommandRunner AddRunCommand(CLI::App& app);
+CommandRunner AddServeCommand(CLI::App& app);
 CommandRunner AddOpsCommand(CLI::App& app);
+CommandRunner AddBenchCommand(CLI::App& app);
 
 }  // namespace berth::cli

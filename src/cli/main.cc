@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "berth 0.1.0");
   std::map<CLI::App*, berth::cli::CommandRunner> runners;
   runners[app.get_subcommand("run")] = berth::cli::AddRunCommand(app);
+  runners[app.get_subcommand("serve")] = berth::cli::AddServeCommand(app);
   runners[app.get_subcommand("ops")] = berth::cli::AddOpsCommand(app);
+  runners[app.get_subcommand("bench")] = berth::cli::AddBenchCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

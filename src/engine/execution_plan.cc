@@ -1,5 +1,6 @@
 #include "engine/execution_plan.h"
 
+#include <algorithm>
 #include <deque>
 #include <new>
 #include <queue>
@@ -235,8 +236,17 @@ class ExecutionPlan::Context final : public KernelContext {
   }
 
   Tensor* AllocateOutput(int i, DataType dtype, Shape shape) override {
+    // Shapes come from user data: reject negative dimensions and sizes that overflow or exceed any
+    // plausible allocation (1 TiB) before touching memory.
+    constexpr int64_t kMaxBytes = int64_t{1} << 40;
+    const int64_t elem = static_cast<int64_t>(std::max<size_t>(DataTypeSize(dtype), 1));
+    int64_t numel = 1;
     for (int64_t d : shape) {
       if (d < 0) throw InvalidOutputShape("output " + std::to_string(i) + " would have negative dimension in shape " + ShapeToString(shape));
+      if (d > 0 && numel > kMaxBytes / elem / d) {
+        throw InvalidOutputShape("output " + std::to_string(i) + " shape " + ShapeToString(shape) + " is too large");
+      }
+      numel *= d;
     }
     Value* v = OutputSlot(i);
     *v = Value(Tensor(dtype, std::move(shape)));

@@ -4,6 +4,7 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <cctype>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -22,8 +23,9 @@ class ConfigErrorCollector : public pb::io::ErrorCollector {
   void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
     if (first_error_.empty()) first_error_ = Where(line, column) + message;
   }
+  // Only the line: protobuf reports an unknown field at the token after its name.
   void AddWarning(int line, pb::io::ColumnNumber column, const std::string& message) override {
-    warnings_.push_back(Where(line, column) + Rephrase(message));
+    warnings_.push_back((line < 0 ? source_ : source_ + ":" + std::to_string(line + 1)) + ": " + Rephrase(message));
   }
 
   const std::string& first_error() const { return first_error_; }
@@ -55,6 +57,73 @@ class ConfigErrorCollector : public pb::io::ErrorCollector {
   std::string first_error_;
   std::vector<std::string> warnings_;
 };
+
+// Protobuf's text parser can skip an unknown field written `name { ... }` or `name: [ ... ]`, but not
+// `name [ { ... } ]` (no colon before a list of messages) — which Triton configs use everywhere
+// (`control_input [ ... ]` in sequence_batching, `step [ ... ]` in ensembles). For known fields both
+// spellings mean the same, so the colon is added wherever a field name is followed by '[': the
+// space before '[' becomes ':' (so line and column numbers in messages stay right), or a ':' is
+// inserted when there is none.
+std::string AddColonsBeforeLists(std::string_view text) {
+  enum class Kind { kNone, kIdentifier, kSymbol, kOther };
+  struct Token {
+    Kind kind = Kind::kNone;
+    char symbol = 0;
+    size_t end = 0;  // one past the last byte
+  };
+  auto is_ident_start = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+
+  std::string out(text);
+  std::vector<size_t> colon_at;  // positions (in `text`) where ':' goes before the byte there
+  Token before_previous, previous;
+  size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    Token token;
+    if (c == '"' || c == '\'') {
+      size_t j = i + 1;
+      while (j < text.size() && text[j] != c && text[j] != '\n') j += text[j] == '\\' ? 2 : 1;
+      token = {Kind::kOther, 0, std::min(j + 1, text.size())};
+    } else if (is_ident_start(c)) {
+      size_t j = i;
+      while (j < text.size() && is_ident(text[j])) ++j;
+      token = {Kind::kIdentifier, 0, j};
+    } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.') {
+      size_t j = i + 1;
+      while (j < text.size() && (is_ident(text[j]) || text[j] == '.' ||
+                                 ((text[j] == '-' || text[j] == '+') && (text[j - 1] == 'e' || text[j - 1] == 'E')))) {
+        ++j;
+      }
+      token = {Kind::kOther, 0, j};
+    } else {
+      token = {Kind::kSymbol, c, i + 1};
+    }
+    // A field name (an identifier not after ':', '[' or ',', where identifiers are values) followed by '['.
+    if (token.kind == Kind::kSymbol && token.symbol == '[' && previous.kind == Kind::kIdentifier &&
+        !(before_previous.kind == Kind::kSymbol &&
+          (before_previous.symbol == ':' || before_previous.symbol == '[' || before_previous.symbol == ','))) {
+      if (previous.end < i && (text[previous.end] == ' ' || text[previous.end] == '\t')) {
+        out[previous.end] = ':';
+      } else {
+        colon_at.push_back(i);
+      }
+    }
+    before_previous = previous;
+    previous = token;
+    i = token.end;
+  }
+  for (auto it = colon_at.rbegin(); it != colon_at.rend(); ++it) out.insert(*it, 1, ':');
+  return out;
+}
 
 bool Is64BitInteger(const pb::FieldDescriptor& field) {
   switch (field.cpp_type()) {
@@ -127,7 +196,8 @@ StatusOr<ParsedModelConfig> ParseModelConfig(std::string_view text, const std::s
   if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return InvalidArgument(source + ": file is too large");
   }
-  pb::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
+  const std::string normalized = AddColonsBeforeLists(text);
+  pb::io::ArrayInputStream input(normalized.data(), static_cast<int>(normalized.size()));
   if (!parser.Parse(&input, &parsed.config)) {
     std::string error = collector.first_error();
     if (error.empty()) error = source + ": not a valid model configuration";

@@ -17,7 +17,7 @@ namespace berth {
 struct ParsedModelConfig {
   inference::ModelConfig config;
   // One line per field the parser skipped because Berth does not know it, e.g.
-  // "models/m/config.pbtxt:7:1: unknown field 'sequence_batching' in inference.ModelConfig (ignored)".
+  // "models/m/config.pbtxt:7: unknown field 'sequence_batching' in inference.ModelConfig (ignored)".
   std::vector<std::string> warnings;
 };
 

@@ -158,7 +158,7 @@ Status ModelManager::Load(const std::string& name) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     LogEvent(LogLevel::kInfo, "model_ready",
              {{"model", name}, {"version", std::to_string(version)}, {"load_ms", load_ms}});
-    new_ready[version] = *std::move(loaded);
+    new_ready[version] = std::move(loaded).value();
   }
 
   {
@@ -286,7 +286,7 @@ bool ModelManager::AllServedReady() const {
 
 std::vector<ModelVersionStatus> ModelManager::Index() const {
   std::vector<std::string> on_disk;
-  if (auto listed = source_->ListModels(); listed.ok()) on_disk = *std::move(listed);
+  if (auto listed = source_->ListModels(); listed.ok()) on_disk = std::move(listed).value();
   std::vector<ModelVersionStatus> index;
   std::shared_lock lock(models_mutex_);
   std::set<std::string> names(on_disk.begin(), on_disk.end());

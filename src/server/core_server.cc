@@ -219,7 +219,7 @@ StatusOr<InferenceResponse> CoreServer::Infer(InferenceRequest request) {
     }
     return found.status();
   }
-  std::shared_ptr<const LoadedModel> model = *std::move(found);
+  std::shared_ptr<const LoadedModel> model = std::move(found).value();
   const std::string version = model->version_string();
 
   metrics_->AddInflight(name, 1);

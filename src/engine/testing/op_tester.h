@@ -17,6 +17,9 @@
 namespace berth::testing {
 
 struct OpTest {
+  OpTest() = default;
+  explicit OpTest(std::string op) : op_type(std::move(op)) {}
+
   std::string op_type;
   std::string domain;  // "" = ai.onnx
   int opset = 17;

@@ -4,7 +4,8 @@
 namespace berth {
 
 // Element-wise math, comparisons, logic and activations. Each kernel handles every opset of its
-// operator (it branches on KernelInfo::opset() where the operator changed), so each is registered once.
+// operator (it branches on KernelInfo::opset() where the operator changed), so each is registered
+// once.
 void RegisterMathKernels(KernelRegistry& registry) {
   using namespace math;  // NOLINT: the factories of this family
   // Unary math (unary_math.cc)

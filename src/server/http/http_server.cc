@@ -279,12 +279,12 @@ class Session : public std::enable_shared_from_this<Session> {
       record.status = status;
       record.request_body = request_.body();
       if (auto h = request_.find("Inference-Header-Content-Length"); h != request_.end()) {
-        StatusOr<size_t> n = ParseInferenceHeaderLength(h->value(), request_.body().size());
+        StatusOr<size_t> n = ParseInferenceHeaderLength(ToStd(h->value()), request_.body().size());
         if (n.ok()) record.request_json_length = *n;
       }
       record.response_body = response_->body();
       if (auto h = response_->find("Inference-Header-Content-Length"); h != response_->end()) {
-        StatusOr<size_t> n = ParseInferenceHeaderLength(h->value(), response_->body().size());
+        StatusOr<size_t> n = ParseInferenceHeaderLength(ToStd(h->value()), response_->body().size());
         if (n.ok()) record.response_json_length = *n;
       }
       shared_->payload_logger->Log(record);

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/http/kserve_types.h"
+#include "server/http/wire_format.h"
 
 namespace berth::http {
 namespace {
@@ -194,7 +194,7 @@ Status FillBytes(const json& data, Tensor& tensor, const std::string& where) {
 }
 
 Status FillFromJson(const json& data, Tensor& tensor, const std::string& where) {
-  const std::string_view datatype = KServeDataTypeName(tensor.dtype());
+  const std::string_view datatype = DataTypeToKServe(tensor.dtype());
   switch (tensor.dtype()) {
     case DataType::kFloat32: return FillFloat<float>(data, tensor, where, datatype);
     case DataType::kFloat64: return FillFloat<double>(data, tensor, where, datatype);
@@ -229,7 +229,7 @@ Status CheckBinarySize(size_t bytes, DataType dtype, const Shape& shape, const s
   const size_t expected = KServeElementSize(dtype) * numel;
   if (bytes != expected) {
     return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes) + " but shape " +
-                           ShapeToString(shape) + " of " + std::string(KServeDataTypeName(dtype)) + " needs " +
+                           ShapeToString(shape) + " of " + std::string(DataTypeToKServe(dtype)) + " needs " +
                            std::to_string(expected) + " bytes");
   }
   return Status::Ok();
@@ -363,7 +363,7 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
     if (datatype == input.end() || !datatype->is_string()) {
       return InvalidArgument(where + ": 'datatype' is missing or not a string");
     }
-    const std::optional<DataType> dtype = ParseKServeDataType(datatype->get_ref<const std::string&>());
+    const std::optional<DataType> dtype = DataTypeFromKServe(datatype->get_ref<const std::string&>());
     if (!dtype) {
       return InvalidArgument(where + ": unknown datatype " + Quote(datatype->get_ref<const std::string&>()) +
                              " (expected one of " + KServeDataTypeList() + ")");

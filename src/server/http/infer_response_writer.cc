@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "server/http/json_writer.h"
-#include "server/http/kserve_types.h"
+#include "server/http/wire_format.h"
 
 namespace berth::http {
 namespace {
@@ -118,7 +118,7 @@ StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response
   for (size_t i = 0; i < response.outputs.size(); ++i) {
     const InferTensor& output = response.outputs[i];
     const Tensor& t = output.tensor;
-    const std::string_view datatype = KServeDataTypeName(t.dtype());
+    const std::string_view datatype = DataTypeToKServe(t.dtype());
     if (datatype.empty()) {
       return Internal("output '" + output.name + "' has type " + std::string(DataTypeName(t.dtype())) +
                       ", which the KServe v2 protocol cannot represent");

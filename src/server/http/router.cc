@@ -127,7 +127,7 @@ Response Router::Handle(const Request& request, RequestInfo* info) const {
 
 Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
   std::vector<std::string> seg;
-  if (!SplitPath(request.target(), &seg)) {
+  if (!SplitPath(ToStd(request.target()), &seg)) {
     return ErrorResponse(400, "malformed request target '" + std::string(request.target()) + "'", info);
   }
   const bhttp::verb method = request.method();
@@ -266,7 +266,7 @@ Response Router::Infer(const Request& request, const std::string& model, int64_t
   }
   std::optional<size_t> json_length;
   if (auto header = request.find("Inference-Header-Content-Length"); header != request.end()) {
-    StatusOr<size_t> length = ParseInferenceHeaderLength(header->value(), body.size());
+    StatusOr<size_t> length = ParseInferenceHeaderLength(ToStd(header->value()), body.size());
     if (!length.ok()) return ErrorResponse(length.status(), info);
     json_length = *length;
   }

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -60,6 +61,9 @@ class Router {
   InferenceServer& server_;
   InferParseOptions options_;
 };
+
+// Beast (Boost 1.74) speaks boost::string_view; the rest of Berth speaks std::string_view.
+inline std::string_view ToStd(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 // Percent-decodes one path segment; false when an escape is malformed.
 bool PercentDecode(std::string_view in, std::string* out);

@@ -1,8 +1,9 @@
-// Activation functions: Relu, LeakyRelu, Elu, Selu, Celu, Sigmoid, HardSigmoid, HardSwish, Softplus,
-// Softsign, Tanh, ThresholdedRelu, Shrink, Mish, Gelu (element-wise) and PRelu (broadcast slope).
+// Activation functions: Relu, LeakyRelu, Elu, Selu, Celu, Sigmoid, HardSigmoid, HardSwish,
+// Softplus, Softsign, Tanh, ThresholdedRelu, Shrink, Mish, Gelu (element-wise) and PRelu (broadcast
+// slope).
 //
-// Attribute defaults follow the ONNX spec. Computation happens in the element's own precision (float
-// for 16-bit floats); the exponential forms are written to avoid overflow for large |x|.
+// Attribute defaults follow the ONNX spec. Computation happens in the element's own precision
+// (float for 16-bit floats); the exponential forms are written to avoid overflow for large |x|.
 
 #include <cmath>
 #include <string>
@@ -163,8 +164,8 @@ struct PReluOp {
   }
 };
 
-// Before opset 7 a 1-D slope of C values applies per channel (axis 1), as in Caffe; from opset 7 the
-// slope broadcasts numpy-style against X.
+// Before opset 7 a 1-D slope of C values applies per channel (axis 1), as in Caffe; from opset 7
+// the slope broadcasts numpy-style against X.
 class PReluKernel final : public OpKernel {
  public:
   explicit PReluKernel(bool channel_slope) : channel_slope_(channel_slope) {}
@@ -224,7 +225,8 @@ KernelOr CreateSelu(const KernelInfo& info) {
 KernelOr CreateCelu(const KernelInfo& info) {
   CeluOp op;
   op.alpha = info.GetFloat("alpha", op.alpha);
-  if (op.alpha == 0.0f) return InvalidArgument(info.NodeLabel() + ": attribute alpha must not be 0");
+  if (op.alpha == 0.0f)
+    return InvalidArgument(info.NodeLabel() + ": attribute alpha must not be 0");
   return MakeUnary<FloatTypes>(op);
 }
 
@@ -263,8 +265,9 @@ KernelOr CreateGelu(const KernelInfo& info) {
   if (approximate == "tanh") {
     op.tanh_approximation = true;
   } else if (approximate != "none") {
-    return InvalidArgument(info.NodeLabel() + ": attribute approximate must be 'none' or 'tanh', got '" +
-                           approximate + "'");
+    return InvalidArgument(info.NodeLabel() +
+                           ": attribute approximate must be 'none' or 'tanh', got '" + approximate +
+                           "'");
   }
   return MakeUnary<FloatTypes>(op);
 }

@@ -1,7 +1,7 @@
 // Clip: limits every element to [min, max].
 //
-// Before opset 11 the bounds are float attributes (defaults: the float range); from opset 11 they are
-// optional scalar inputs of the input's type (absent: unbounded). When min > max every element
+// Before opset 11 the bounds are float attributes (defaults: the float range); from opset 11 they
+// are optional scalar inputs of the input's type (absent: unbounded). When min > max every element
 // becomes max, as the spec says. NaN stays NaN.
 
 #include <limits>
@@ -61,8 +61,8 @@ class ClipKernel final : public OpKernel {
                              std::string(DataTypeName(DataTypeOf<T>::value)));
     }
     if (t->numel() != 1) {
-      return InvalidArgument(ctx.NodeLabel() + ": input '" + name + "' must be a scalar, got shape " +
-                             ShapeToString(t->shape()));
+      return InvalidArgument(ctx.NodeLabel() + ": input '" + name +
+                             "' must be a scalar, got shape " + ShapeToString(t->shape()));
     }
     bound = Load(t->data<T>()[0]);
     return Status::Ok();

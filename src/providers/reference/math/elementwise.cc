@@ -9,7 +9,8 @@ StatusOr<BroadcastPlan> BroadcastPlan::Create(const std::vector<Shape>& inputs,
   BroadcastPlan plan;
   const size_t n = inputs.size();
   if (n == 0 || n > kMaxInputs) {
-    return Internal(where + ": broadcast plan for " + std::to_string(n) + " inputs is not supported");
+    return Internal(where + ": broadcast plan for " + std::to_string(n) +
+                    " inputs is not supported");
   }
   plan.num_inputs_ = n;
   ASSIGN_OR_RETURN(plan.out_shape_, BroadcastShapes(inputs, where));
@@ -85,7 +86,8 @@ LegacyBroadcast LegacyBroadcast::FromNode(const KernelInfo& info) {
   return legacy;
 }
 
-StatusOr<Shape> LegacyBroadcast::AlignB(const Shape& a, const Shape& b, const std::string& where) const {
+StatusOr<Shape> LegacyBroadcast::AlignB(const Shape& a, const Shape& b,
+                                        const std::string& where) const {
   const int64_t ra = static_cast<int64_t>(a.size()), rb = static_cast<int64_t>(b.size());
   if (rb > ra) {
     return InvalidArgument(where + ": with broadcast=1, input B " + ShapeToString(b) +

@@ -3,11 +3,11 @@
 // only instantiated for the types its operator allows), loading 16-bit floats as float, and a
 // broadcast plan that turns numpy broadcasting of N inputs into an outer loop over contiguous runs.
 //
-// The plan collapses the broadcast into "runs": within a run every input either advances one element
-// at a time or repeats one element. Same-shape operands and scalar operands become a single run over
-// the whole tensor; a bias add ([N,C,H,W] + [C,1,1], or [B,S,H] + [H]) becomes N*C runs of H*W (or
-// B*S runs of H). Only shapes that alternate broadcast and non-broadcast dimensions many times give
-// short runs, and those are rare.
+// The plan collapses the broadcast into "runs": within a run every input either advances one
+// element at a time or repeats one element. Same-shape operands and scalar operands become a single
+// run over the whole tensor; a bias add ([N,C,H,W] + [C,1,1], or [B,S,H] + [H]) becomes N*C runs of
+// H*W (or B*S runs of H). Only shapes that alternate broadcast and non-broadcast dimensions many
+// times give short runs, and those are rare.
 //
 // Everything here is stateless; the functions are safe to call from several threads.
 
@@ -60,7 +60,8 @@ template <typename... Ts, typename F>
 Status Dispatch(TypeList<Ts...>, DataType dtype, F&& f, const std::string& where) {
   Status status;
   bool found = false;
-  (void)((DataTypeOf<Ts>::value == dtype ? (found = true, status = f(TypeTag<Ts>{}), true) : false) ||
+  (void)((DataTypeOf<Ts>::value == dtype ? (found = true, status = f(TypeTag<Ts>{}), true)
+                                         : false) ||
          ...);
   if (!found) return UnsupportedType(dtype, where);
   return status;
@@ -88,7 +89,8 @@ template <typename T, typename F>
 inline T SaturatingCast(F v) {
   if constexpr (std::is_integral_v<T> && std::is_floating_point_v<F>) {
     if (std::isnan(v)) return T(0);
-    if (v <= static_cast<F>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v <= static_cast<F>(std::numeric_limits<T>::lowest()))
+      return std::numeric_limits<T>::lowest();
     if (v >= static_cast<F>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
     return static_cast<T>(v);
   } else {
@@ -152,8 +154,8 @@ class BroadcastPlan {
   size_t num_inputs_ = 0;
   int64_t inner_ = 1;
   int64_t step_[kMaxInputs] = {};
-  Shape outer_;                                // collapsed outer dimensions
-  std::vector<int64_t> outer_strides_;         // [dim * num_inputs_ + k]
+  Shape outer_;                         // collapsed outer dimensions
+  std::vector<int64_t> outer_strides_;  // [dim * num_inputs_ + k]
 };
 
 template <typename F>
@@ -219,7 +221,8 @@ void BinaryLoop(const BroadcastPlan& plan, const TA* a, const TB* b, TOut* out, 
 // Plans and runs a binary broadcast op into a newly allocated output 0 of type TOut.
 template <typename TA, typename TB, typename TOut, typename F>
 Status RunBinary(KernelContext& ctx, const Tensor& a, const Tensor& b, const F& f) {
-  ASSIGN_OR_RETURN(BroadcastPlan plan, BroadcastPlan::Create({a.shape(), b.shape()}, ctx.NodeLabel()));
+  ASSIGN_OR_RETURN(BroadcastPlan plan,
+                   BroadcastPlan::Create({a.shape(), b.shape()}, ctx.NodeLabel()));
   Tensor* out = ctx.AllocateOutput(0, DataTypeOf<TOut>::value, plan.out_shape());
   BinaryLoop(plan, a.data<TA>(), b.data<TB>(), out->data<TOut>(), f);
   return Status::Ok();
@@ -244,8 +247,9 @@ Status RequireNonZeroDivisor(const KernelContext& ctx, const Tensor& divisor) {
 // ---------------------------------------------------------------------------------------------
 // Kernels
 
-// y = op(x) element-wise, for the element types in `Types`. The output has x's type, or OutT if given
-// (e.g. bool for IsNaN). `Op` is a functor called with the loaded value (float for 16-bit floats).
+// y = op(x) element-wise, for the element types in `Types`. The output has x's type, or OutT if
+// given (e.g. bool for IsNaN). `Op` is a functor called with the loaded value (float for 16-bit
+// floats).
 template <typename Types, typename Op, typename OutT = void>
 class UnaryKernel final : public OpKernel {
  public:
@@ -269,9 +273,9 @@ class UnaryKernel final : public OpKernel {
   Op op_;
 };
 
-// Before opset 7 binary ops broadcast only when asked (attribute broadcast=1), and then B's dimensions
-// line up with A's starting at `axis` (or at the end when axis is absent). From opset 7 on, numpy
-// broadcasting applies and these attributes are gone.
+// Before opset 7 binary ops broadcast only when asked (attribute broadcast=1), and then B's
+// dimensions line up with A's starting at `axis` (or at the end when axis is absent). From opset 7
+// on, numpy broadcasting applies and these attributes are gone.
 struct LegacyBroadcast {
   bool enabled = false;
   bool has_axis = false;
@@ -283,7 +287,8 @@ struct LegacyBroadcast {
 };
 
 // z = op(a, b) with numpy broadcasting; a and b have the same type from `Types`; z has that type or
-// bool when kBoolOut. An Op with a `kIntegerDivision` member gets its integer divisor checked for 0.
+// bool when kBoolOut. An Op with a `kIntegerDivision` member gets its integer divisor checked for
+// 0.
 template <typename Types, typename Op, bool kBoolOut = false>
 class BinaryKernel final : public OpKernel {
  public:
@@ -304,7 +309,8 @@ class BinaryKernel final : public OpKernel {
           using T = typename decltype(tag)::type;
           using TOut = std::conditional_t<kBoolOut, bool, T>;
           if constexpr (requires { Op::kIntegerDivision; }) {
-            if constexpr (std::is_integral_v<T>) RETURN_IF_ERROR(RequireNonZeroDivisor<T>(ctx, b_view));
+            if constexpr (std::is_integral_v<T>)
+              RETURN_IF_ERROR(RequireNonZeroDivisor<T>(ctx, b_view));
           }
           return RunBinary<T, T, TOut>(ctx, *a, b_view, op_);
         },

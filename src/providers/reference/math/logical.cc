@@ -93,8 +93,9 @@ KernelOr CreateBitShift(const KernelInfo& info) {
   } else if (direction == "RIGHT") {
     op.left = false;
   } else {
-    return InvalidArgument(info.NodeLabel() + ": attribute direction must be 'LEFT' or 'RIGHT', got '" +
-                           direction + "'");
+    return InvalidArgument(info.NodeLabel() +
+                           ": attribute direction must be 'LEFT' or 'RIGHT', got '" + direction +
+                           "'");
   }
   return MakeBinaryKernel<UnsignedIntTypes>(info, op);
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Factories of the element-wise reference kernels (math family). Registered in register_math.cc.
-// Each factory reads and validates the node's attributes; the kernels it returns are stateless during
-// Compute() and safe to run from several threads at once.
+// Each factory reads and validates the node's attributes; the kernels it returns are stateless
+// during Compute() and safe to run from several threads at once.
 
 #include "engine/kernel.h"
 

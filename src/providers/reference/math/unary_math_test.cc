@@ -14,6 +14,13 @@ using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
 
+// An OpTest for `op_type` at the default opset.
+OpTest MakeTest(std::string op_type) {
+  OpTest t;
+  t.op_type = std::move(op_type);
+  return t;
+}
+
 Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -21,7 +28,7 @@ Tensor RunFirst(const OpTest& t) {
 }
 
 Tensor Unary(const std::string& op, Tensor x) {
-  OpTest t{op};
+  OpTest t = MakeTest(op);
   t.inputs = {x};
   return RunFirst(t);
 }
@@ -34,14 +41,15 @@ TEST(UnaryMathTest, AbsAndNegOnIntsWrap) {
                  Tensor::FromVector<int8_t>({4}, {3, 0, 5, -128}));
   ExpectTensorEq(Unary("Abs", Tensor::FromVector<uint16_t>({2}, {7, 65535})),
                  Tensor::FromVector<uint16_t>({2}, {7, 65535}));
-  ExpectTensorEq(Unary("Neg", Tensor::FromVector<int64_t>({3}, {-3, 4, std::numeric_limits<int64_t>::min()})),
-                 Tensor::FromVector<int64_t>({3}, {3, -4, std::numeric_limits<int64_t>::min()}));
+  ExpectTensorEq(
+      Unary("Neg", Tensor::FromVector<int64_t>({3}, {-3, 4, std::numeric_limits<int64_t>::min()})),
+      Tensor::FromVector<int64_t>({3}, {3, -4, std::numeric_limits<int64_t>::min()}));
   ExpectTensorEq(Unary("Abs", Tensor::FromVector<float>({3}, {-1.5f, 2.0f, -0.0f})),
                  Tensor::FromVector<float>({3}, {1.5f, 2.0f, 0.0f}));
 }
 
 TEST(UnaryMathTest, NegRejectsUnsigned) {
-  OpTest t{"Neg"};
+  OpTest t = MakeTest("Neg");
   t.inputs = {Tensor::FromVector<uint8_t>({1}, {1})};
   auto out = RunOp(t);
   ASSERT_FALSE(out.ok());
@@ -49,8 +57,10 @@ TEST(UnaryMathTest, NegRejectsUnsigned) {
 }
 
 TEST(UnaryMathTest, RoundHalfToEven) {
-  ExpectTensorEq(Unary("Round", Tensor::FromVector<float>({8}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, 2.6f, -2.6f})),
-                 Tensor::FromVector<float>({8}, {0.0f, 2.0f, 2.0f, -0.0f, -2.0f, 2.0f, 3.0f, -3.0f}));
+  ExpectTensorEq(
+      Unary("Round",
+            Tensor::FromVector<float>({8}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, 2.6f, -2.6f})),
+      Tensor::FromVector<float>({8}, {0.0f, 2.0f, 2.0f, -0.0f, -2.0f, 2.0f, 3.0f, -3.0f}));
 }
 
 TEST(UnaryMathTest, FloorCeilFloat16AndDouble) {
@@ -73,15 +83,16 @@ TEST(UnaryMathTest, SignKeepsZeroAndNaN) {
 TEST(UnaryMathTest, TranscendentalsMatchLibm) {
   const std::vector<float> x = {0.1f, 0.5f, 0.9f};
   const std::vector<std::pair<std::string, float (*)(float)>> ops = {
-      {"Sqrt", std::sqrt},   {"Exp", std::exp},     {"Log", std::log},    {"Sin", std::sin},
-      {"Cos", std::cos},     {"Tan", std::tan},     {"Asin", std::asin},  {"Acos", std::acos},
-      {"Atan", std::atan},   {"Sinh", std::sinh},   {"Cosh", std::cosh},  {"Asinh", std::asinh},
+      {"Sqrt", std::sqrt},   {"Exp", std::exp},   {"Log", std::log},   {"Sin", std::sin},
+      {"Cos", std::cos},     {"Tan", std::tan},   {"Asin", std::asin}, {"Acos", std::acos},
+      {"Atan", std::atan},   {"Sinh", std::sinh}, {"Cosh", std::cosh}, {"Asinh", std::asinh},
       {"Atanh", std::atanh}, {"Erf", std::erf}};
   for (const auto& [name, fn] : ops) {
     SCOPED_TRACE(name);
     std::vector<float> expected;
     for (float v : x) expected.push_back(fn(v));
-    ExpectTensorNear(Unary(name, Tensor::FromVector<float>({3}, x)), Tensor::FromVector<float>({3}, expected));
+    ExpectTensorNear(Unary(name, Tensor::FromVector<float>({3}, x)),
+                     Tensor::FromVector<float>({3}, expected));
   }
   ExpectTensorNear(Unary("Acosh", Tensor::FromVector<double>({2}, {1.0, 2.0})),
                    Tensor::FromVector<double>({2}, {0.0, std::acosh(2.0)}));
@@ -93,23 +104,24 @@ TEST(UnaryMathTest, IsNaNAndIsInf) {
   Tensor x = Tensor::FromVector<float>({4}, {1.0f, kNaN, kInf, -kInf});
   ExpectTensorEq(Unary("IsNaN", x), Tensor::FromVector<bool>({4}, {false, true, false, false}));
   ExpectTensorEq(Unary("IsInf", x), Tensor::FromVector<bool>({4}, {false, false, true, true}));
-  OpTest neg{"IsInf"};
+  OpTest neg = MakeTest("IsInf");
   neg.inputs = {x};
   neg.attributes["detect_positive"] = IntAttr(0);
   ExpectTensorEq(RunFirst(neg), Tensor::FromVector<bool>({4}, {false, false, false, true}));
-  OpTest pos{"IsInf"};
+  OpTest pos = MakeTest("IsInf");
   pos.inputs = {Tensor::FromVector<double>({2}, {-INFINITY, INFINITY})};
   pos.attributes["detect_negative"] = IntAttr(0);
   ExpectTensorEq(RunFirst(pos), Tensor::FromVector<bool>({2}, {false, true}));
 }
 
 TEST(UnaryMathTest, EmptyAndScalar) {
-  ExpectTensorEq(Unary("Exp", Tensor(DataType::kFloat32, {0, 3})), Tensor(DataType::kFloat32, {0, 3}));
+  ExpectTensorEq(Unary("Exp", Tensor(DataType::kFloat32, {0, 3})),
+                 Tensor(DataType::kFloat32, {0, 3}));
   ExpectTensorNear(Unary("Sqrt", Tensor::Scalar<float>(9.0f)), Tensor::Scalar<float>(3.0f));
 }
 
 TEST(UnaryMathTest, WrongTypeIsAnError) {
-  OpTest t{"Sqrt"};
+  OpTest t = MakeTest("Sqrt");
   t.inputs = {Tensor::FromVector<int32_t>({1}, {4})};
   auto out = RunOp(t);
   ASSERT_FALSE(out.ok());

@@ -1,7 +1,8 @@
 // Variadic element-wise operators with numpy broadcasting over all inputs: Max, Min, Sum, Mean.
 //
 // The inputs are folded one at a time into an accumulator of the output's shape (float for 16-bit
-// floats, so that Sum and Mean do not round after every input). Max and Min propagate NaN like numpy.
+// floats, so that Sum and Mean do not round after every input). Max and Min propagate NaN like
+// numpy.
 
 #include <string>
 #include <vector>

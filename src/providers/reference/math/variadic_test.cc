@@ -12,8 +12,15 @@ using testing::ExpectTensorNear;
 using testing::OpTest;
 using testing::RunOp;
 
+// An OpTest for `op_type` at the default opset.
+OpTest MakeTest(std::string op_type) {
+  OpTest t;
+  t.op_type = std::move(op_type);
+  return t;
+}
+
 Tensor Variadic(const std::string& op, std::vector<Value> inputs) {
-  OpTest t{op};
+  OpTest t = MakeTest(op);
   t.inputs = std::move(inputs);
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -27,7 +34,8 @@ TEST(VariadicTest, ThreeInputsBroadcast) {
   ExpectTensorEq(Variadic("Max", {a, b, c}), Tensor::FromVector<float>({2, 2}, {4, 5, 4, 4}));
   ExpectTensorEq(Variadic("Min", {a, b, c}), Tensor::FromVector<float>({2, 2}, {1, 2, 2, 0}));
   ExpectTensorEq(Variadic("Sum", {a, b, c}), Tensor::FromVector<float>({2, 2}, {7, 11, 9, 6}));
-  ExpectTensorNear(Variadic("Mean", {a, b, c}), Tensor::FromVector<float>({2, 2}, {7.f / 3, 11.f / 3, 3, 2}));
+  ExpectTensorNear(Variadic("Mean", {a, b, c}),
+                   Tensor::FromVector<float>({2, 2}, {7.f / 3, 11.f / 3, 3, 2}));
 }
 
 TEST(VariadicTest, SingleInputAndBroadcastFirstInput) {
@@ -47,15 +55,17 @@ TEST(VariadicTest, NaNPropagatesThroughMaxAndMin) {
 TEST(VariadicTest, Float16SumAccumulatesInFloat) {
   Tensor a = Tensor::FromVector<Float16>({2}, {Float16(1.0f), Float16(2048.0f)});
   Tensor b = Tensor::FromVector<Float16>({2}, {Float16(2.0f), Float16(1.0f)});
-  ExpectTensorEq(Variadic("Sum", {a, b, b}), Tensor::FromVector<Float16>({2}, {Float16(5.0f), Float16(2050.0f)}));
-  ExpectTensorEq(Variadic("Mean", {a, b}), Tensor::FromVector<Float16>({2}, {Float16(1.5f), Float16(1024.5f)}));
+  ExpectTensorEq(Variadic("Sum", {a, b, b}),
+                 Tensor::FromVector<Float16>({2}, {Float16(5.0f), Float16(2050.0f)}));
+  ExpectTensorEq(Variadic("Mean", {a, b}),
+                 Tensor::FromVector<Float16>({2}, {Float16(1.5f), Float16(1024.5f)}));
 }
 
 TEST(VariadicTest, Errors) {
-  OpTest mixed{"Sum"};
+  OpTest mixed = MakeTest("Sum");
   mixed.inputs = {Tensor::FromVector<float>({1}, {1}), Tensor::FromVector<double>({1}, {1})};
   EXPECT_FALSE(RunOp(mixed).ok());
-  OpTest shapes{"Max"};
+  OpTest shapes = MakeTest("Max");
   shapes.inputs = {Tensor(DataType::kFloat32, {2}), Tensor(DataType::kFloat32, {3})};
   EXPECT_FALSE(RunOp(shapes).ok());
 }

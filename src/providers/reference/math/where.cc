@@ -23,16 +23,22 @@ class WhereKernel final : public OpKernel {
                              std::string(DataTypeName(cond->dtype())));
     }
     RETURN_IF_ERROR(RequireSameType(ctx, *x, *y));
-    ASSIGN_OR_RETURN(BroadcastPlan plan, BroadcastPlan::Create({cond->shape(), x->shape(), y->shape()},
-                                                               ctx.NodeLabel()));
+    ASSIGN_OR_RETURN(
+        BroadcastPlan plan,
+        BroadcastPlan::Create({cond->shape(), x->shape(), y->shape()}, ctx.NodeLabel()));
     const DataType dtype = x->dtype();
     if (dtype == DataType::kString) return Select<std::string>(ctx, plan, *cond, *x, *y);
     switch (DataTypeSize(dtype)) {
-      case 1: return Select<uint8_t>(ctx, plan, *cond, *x, *y);
-      case 2: return Select<uint16_t>(ctx, plan, *cond, *x, *y);
-      case 4: return Select<uint32_t>(ctx, plan, *cond, *x, *y);
-      case 8: return Select<uint64_t>(ctx, plan, *cond, *x, *y);
-      default: return UnsupportedType(dtype, ctx.NodeLabel());
+      case 1:
+        return Select<uint8_t>(ctx, plan, *cond, *x, *y);
+      case 2:
+        return Select<uint16_t>(ctx, plan, *cond, *x, *y);
+      case 4:
+        return Select<uint32_t>(ctx, plan, *cond, *x, *y);
+      case 8:
+        return Select<uint64_t>(ctx, plan, *cond, *x, *y);
+      default:
+        return UnsupportedType(dtype, ctx.NodeLabel());
     }
   }
 

@@ -9,8 +9,15 @@ using testing::ExpectTensorEq;
 using testing::OpTest;
 using testing::RunOp;
 
+// An OpTest for `op_type` at the default opset.
+OpTest MakeTest(std::string op_type) {
+  OpTest t;
+  t.op_type = std::move(op_type);
+  return t;
+}
+
 Tensor Where(Tensor c, Tensor x, Tensor y) {
-  OpTest t{"Where"};
+  OpTest t = MakeTest("Where");
   t.inputs = {c, x, y};
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -30,19 +37,22 @@ TEST(WhereTest, BroadcastsAllThreeInputs) {
 
 TEST(WhereTest, StringsHalvesAndBools) {
   Tensor c = Tensor::FromVector<bool>({2}, {false, true});
-  ExpectTensorEq(Where(c, Tensor::FromVector<std::string>({2}, {"a", "b"}), Tensor::Scalar<std::string>("z")),
-                 Tensor::FromVector<std::string>({2}, {"z", "b"}));
-  ExpectTensorEq(Where(c, Tensor::Scalar<Float16>(Float16(1.5f)), Tensor::Scalar<Float16>(Float16(-2.0f))),
-                 Tensor::FromVector<Float16>({2}, {Float16(-2.0f), Float16(1.5f)}));
+  ExpectTensorEq(
+      Where(c, Tensor::FromVector<std::string>({2}, {"a", "b"}), Tensor::Scalar<std::string>("z")),
+      Tensor::FromVector<std::string>({2}, {"z", "b"}));
+  ExpectTensorEq(
+      Where(c, Tensor::Scalar<Float16>(Float16(1.5f)), Tensor::Scalar<Float16>(Float16(-2.0f))),
+      Tensor::FromVector<Float16>({2}, {Float16(-2.0f), Float16(1.5f)}));
   ExpectTensorEq(Where(c, Tensor::Scalar<bool>(true), Tensor::Scalar<bool>(false)),
                  Tensor::FromVector<bool>({2}, {false, true}));
 }
 
 TEST(WhereTest, Errors) {
-  OpTest not_bool{"Where"};
-  not_bool.inputs = {Tensor::FromVector<int32_t>({1}, {1}), Tensor::Scalar<float>(1), Tensor::Scalar<float>(2)};
+  OpTest not_bool = MakeTest("Where");
+  not_bool.inputs = {Tensor::FromVector<int32_t>({1}, {1}), Tensor::Scalar<float>(1),
+                     Tensor::Scalar<float>(2)};
   EXPECT_FALSE(RunOp(not_bool).ok());
-  OpTest mixed{"Where"};
+  OpTest mixed = MakeTest("Where");
   mixed.inputs = {Tensor::Scalar<bool>(true), Tensor::Scalar<float>(1), Tensor::Scalar<double>(2)};
   EXPECT_FALSE(RunOp(mixed).ok());
 }

@@ -17,7 +17,8 @@ StatusOr<ConvAttributes> ConvAttributes::Read(const KernelInfo& info) {
       a.auto_pad != "VALID") {
     return InvalidArgument(where + ": unknown auto_pad '" + a.auto_pad + "'");
   }
-  if (a.group < 1) return InvalidArgument(where + ": group must be >= 1, got " + std::to_string(a.group));
+  if (a.group < 1)
+    return InvalidArgument(where + ": group must be >= 1, got " + std::to_string(a.group));
   for (int64_t s : a.strides) {
     if (s < 1) return InvalidArgument(where + ": strides must be >= 1");
   }
@@ -39,14 +40,15 @@ Shape ConvGeometry::OutputShape() const {
   return s;
 }
 
-StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Shape& x, const Shape& w,
-                                           const std::string& where) {
+StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Shape& x,
+                                           const Shape& w, const std::string& where) {
   if (x.size() < 3) {
-    return InvalidArgument(where + ": input 'x' must have rank >= 3 (N, C, spatial...), got " + ShapeToString(x));
+    return InvalidArgument(where + ": input 'x' must have rank >= 3 (N, C, spatial...), got " +
+                           ShapeToString(x));
   }
   if (w.size() != x.size()) {
-    return InvalidArgument(where + ": weight 'w' " + ShapeToString(w) + " must have the rank of x " +
-                           ShapeToString(x));
+    return InvalidArgument(where + ": weight 'w' " + ShapeToString(w) +
+                           " must have the rank of x " + ShapeToString(x));
   }
   const size_t nd = x.size() - 2;
   ConvGeometry g;
@@ -56,8 +58,8 @@ StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Sh
   g.group = attrs.group;
   if (g.in_channels != w[1] * g.group) {
     return InvalidArgument(where + ": x has " + std::to_string(g.in_channels) + " channels but w " +
-                           ShapeToString(w) + " with group " + std::to_string(g.group) + " expects " +
-                           std::to_string(w[1] * g.group));
+                           ShapeToString(w) + " with group " + std::to_string(g.group) +
+                           " expects " + std::to_string(w[1] * g.group));
   }
   if (g.out_channels % g.group != 0) {
     return InvalidArgument(where + ": output channels " + std::to_string(g.out_channels) +
@@ -77,10 +79,12 @@ StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Sh
   };
   g.kernel.assign(w.begin() + 2, w.end());
   for (int64_t k : g.kernel) {
-    if (k < 1) return InvalidArgument(where + ": weight 'w' has an empty kernel: " + ShapeToString(w));
+    if (k < 1)
+      return InvalidArgument(where + ": weight 'w' has an empty kernel: " + ShapeToString(w));
   }
   if (!attrs.kernel_shape.empty() && attrs.kernel_shape != g.kernel) {
-    return InvalidArgument(where + ": kernel_shape does not match weight shape " + ShapeToString(w));
+    return InvalidArgument(where + ": kernel_shape does not match weight shape " +
+                           ShapeToString(w));
   }
   RETURN_IF_ERROR(sized(attrs.strides, nd, 1, "strides", g.strides));
   RETURN_IF_ERROR(sized(attrs.dilations, nd, 1, "dilations", g.dilations));
@@ -105,8 +109,8 @@ StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Sh
     }
     const int64_t span = in + pb + pe - eff_k;
     if (span < 0) {
-      return InvalidArgument(where + ": kernel " + ShapeToString(g.kernel) + " (dilated) is larger than the padded input " +
-                             ShapeToString(x));
+      return InvalidArgument(where + ": kernel " + ShapeToString(g.kernel) +
+                             " (dilated) is larger than the padded input " + ShapeToString(x));
     }
     g.pad_begin[i] = pb;
     g.out_spatial[i] = span / s + 1;

@@ -1,6 +1,7 @@
 #pragma once
-// Convolution geometry for QLinearConv: attributes (kernel_shape, strides, dilations, pads, auto_pad,
-// group) resolved against concrete input and weight shapes into per-axis padding and output sizes.
+// Convolution geometry for QLinearConv: attributes (kernel_shape, strides, dilations, pads,
+// auto_pad, group) resolved against concrete input and weight shapes into per-axis padding and
+// output sizes.
 
 #include <string>
 #include <vector>
@@ -38,8 +39,9 @@ struct ConvGeometry {
   Shape OutputShape() const;
 };
 
-// Checks x [N, C, D1..Dn] and w [M, C/group, k1..kn] against the attributes and computes the geometry.
-StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Shape& x, const Shape& w,
-                                           const std::string& where);
+// Checks x [N, C, D1..Dn] and w [M, C/group, k1..kn] against the attributes and computes the
+// geometry.
+StatusOr<ConvGeometry> ResolveConvGeometry(const ConvAttributes& attrs, const Shape& x,
+                                           const Shape& w, const std::string& where);
 
 }  // namespace berth

@@ -1,10 +1,11 @@
 // DequantizeLinear (opsets 10-20): y = (x - x_zero_point) * x_scale.
-// Opset 13 adds per-axis scales (`axis`, default 1). The output has the scale's type (float32 before
-// opset 19, which also allows float16/bfloat16 scales). int32 inputs take no zero point, or a zero one.
+// Opset 13 adds per-axis scales (`axis`, default 1). The output has the scale's type (float32
+// before opset 19, which also allows float16/bfloat16 scales). int32 inputs take no zero point, or
+// a zero one.
 
-#include "providers/reference/misc/typed_dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/quant_util.h"
+#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -25,26 +26,32 @@ class DequantizeLinearKernel : public OpKernel {
     if (zero_point) {
       if (zero_point->dtype() != x->dtype()) {
         return InvalidArgument(where + ": x_zero_point type " +
-                               std::string(DataTypeName(zero_point->dtype())) + " differs from x type " +
-                               std::string(DataTypeName(x->dtype())));
+                               std::string(DataTypeName(zero_point->dtype())) +
+                               " differs from x type " + std::string(DataTypeName(x->dtype())));
       }
       ASSIGN_OR_RETURN(zps, quant::ReadZeroPoints(*zero_point, where, "x_zero_point"));
     }
     Tensor* y = ctx.AllocateOutput(0, scale->dtype(), x->shape());
-    return misc::VisitFloat(scale->dtype(), [&](auto out_tag) -> Status {
-      using F = typename decltype(out_tag)::type;
-      return misc::VisitQuantized(x->dtype(), [&](auto in_tag) -> Status {
-        using T = typename decltype(in_tag)::type;
-        Dequantize<T, F>(x->data<T>(), layout, scales, zps, y->data<F>());
-        return Status::Ok();
-      }, where + ": input 'x'");
-    }, where + ": input 'x_scale'");
+    return misc::VisitFloat(
+        scale->dtype(),
+        [&](auto out_tag) -> Status {
+          using F = typename decltype(out_tag)::type;
+          return misc::VisitQuantized(
+              x->dtype(),
+              [&](auto in_tag) -> Status {
+                using T = typename decltype(in_tag)::type;
+                Dequantize<T, F>(x->data<T>(), layout, scales, zps, y->data<F>());
+                return Status::Ok();
+              },
+              where + ": input 'x'");
+        },
+        where + ": input 'x_scale'");
   }
 
  private:
   template <typename T, typename F>
-  static void Dequantize(const T* x, const quant::AxisLayout& layout, const std::vector<float>& scales,
-                         const std::vector<int32_t>& zps, F* y) {
+  static void Dequantize(const T* x, const quant::AxisLayout& layout,
+                         const std::vector<float>& scales, const std::vector<int32_t>& zps, F* y) {
     int64_t i = 0;
     for (int64_t o = 0; o < layout.outer; ++o) {
       for (int64_t c = 0; c < layout.channels; ++c) {

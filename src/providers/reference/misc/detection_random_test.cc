@@ -1,5 +1,6 @@
-// Unit tests of NonMaxSuppression and the random generators (RandomUniform(Like), RandomNormal(Like),
-// Bernoulli, Multinomial). Random outputs are checked for shape, type, range and seed reproducibility.
+// Unit tests of NonMaxSuppression and the random generators (RandomUniform(Like),
+// RandomNormal(Like), Bernoulli, Multinomial). Random outputs are checked for shape, type, range
+// and seed reproducibility.
 
 #include <gtest/gtest.h>
 
@@ -17,13 +18,6 @@ using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
 
-// OpTest with just its operator type (avoids -Wmissing-field-initializers of `OpTest{"X"}`).
-OpTest Op(std::string op_type) {
-  OpTest t;
-  t.op_type = std::move(op_type);
-  return t;
-}
-
 Tensor Run1(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -32,43 +26,46 @@ Tensor Run1(const OpTest& t) {
 }
 
 Tensor SixBoxes() {
-  return Tensor::FromVector<float>({1, 6, 4}, {0, 0, 1, 1, 0, 0.1f, 1, 1.1f, 0, -0.1f, 1, 0.9f,
-                                               0, 10, 1, 11, 0, 10.1f, 1, 11.1f, 0, 100, 1, 101});
+  return Tensor::FromVector<float>({1, 6, 4}, {0, 0,  1, 1,  0, 0.1f,  1, 1.1f,  0, -0.1f, 1, 0.9f,
+                                               0, 10, 1, 11, 0, 10.1f, 1, 11.1f, 0, 100,   1, 101});
 }
-Tensor SixScores() { return Tensor::FromVector<float>({1, 1, 6}, {0.9f, 0.75f, 0.6f, 0.95f, 0.5f, 0.3f}); }
+Tensor SixScores() {
+  return Tensor::FromVector<float>({1, 1, 6}, {0.9f, 0.75f, 0.6f, 0.95f, 0.5f, 0.3f});
+}
 
 TEST(NonMaxSuppressionTest, SuppressByIou) {
-  OpTest t = Op("NonMaxSuppression");
-  t.inputs = {SixBoxes(), SixScores(), Tensor::FromVector<int64_t>({1}, {3}), Tensor::FromVector<float>({1}, {0.5f}),
-              Tensor::FromVector<float>({1}, {0.0f})};
+  OpTest t = OpTest("NonMaxSuppression");
+  t.inputs = {SixBoxes(), SixScores(), Tensor::FromVector<int64_t>({1}, {3}),
+              Tensor::FromVector<float>({1}, {0.5f}), Tensor::FromVector<float>({1}, {0.0f})};
   ExpectTensorEq(Run1(t), Tensor::FromVector<int64_t>({3, 3}, {0, 0, 3, 0, 0, 0, 0, 0, 5}));
 }
 
 TEST(NonMaxSuppressionTest, ScoreThresholdAndCenterFormat) {
-  OpTest t = Op("NonMaxSuppression");
+  OpTest t = OpTest("NonMaxSuppression");
   t.attributes["center_point_box"] = IntAttr(1);
   // The same boxes as [xc, yc, w, h].
-  t.inputs = {Tensor::FromVector<float>({1, 6, 4}, {0.5f, 0.5f, 1, 1, 0.5f, 0.6f, 1, 1, 0.5f, 0.4f, 1, 1,
-                                                    0.5f, 10.5f, 1, 1, 0.5f, 10.6f, 1, 1, 0.5f, 100.5f, 1, 1}),
-              SixScores(), Tensor::FromVector<int64_t>({1}, {3}), Tensor::FromVector<float>({1}, {0.5f}),
-              Tensor::FromVector<float>({1}, {0.4f})};
+  t.inputs = {Tensor::FromVector<float>({1, 6, 4},
+                                        {0.5f, 0.5f,  1, 1, 0.5f, 0.6f,  1, 1, 0.5f, 0.4f,   1, 1,
+                                         0.5f, 10.5f, 1, 1, 0.5f, 10.6f, 1, 1, 0.5f, 100.5f, 1, 1}),
+              SixScores(), Tensor::FromVector<int64_t>({1}, {3}),
+              Tensor::FromVector<float>({1}, {0.5f}), Tensor::FromVector<float>({1}, {0.4f})};
   ExpectTensorEq(Run1(t), Tensor::FromVector<int64_t>({2, 3}, {0, 0, 3, 0, 0, 0}));
 }
 
 TEST(NonMaxSuppressionTest, MissingOptionalInputsSelectNothing) {
-  OpTest t = Op("NonMaxSuppression");
+  OpTest t = OpTest("NonMaxSuppression");
   t.inputs = {SixBoxes(), SixScores()};
   EXPECT_EQ(Run1(t).shape(), (Shape{0, 3}));
 }
 
 TEST(NonMaxSuppressionTest, ShapeMismatchIsAnError) {
-  OpTest t = Op("NonMaxSuppression");
+  OpTest t = OpTest("NonMaxSuppression");
   t.inputs = {SixBoxes(), Tensor::FromVector<float>({1, 1, 5}, {1, 1, 1, 1, 1})};
   EXPECT_FALSE(RunOp(t).ok());
 }
 
 TEST(RandomTest, UniformShapeRangeAndSeed) {
-  OpTest t = Op("RandomUniform");
+  OpTest t = OpTest("RandomUniform");
   t.attributes["shape"] = IntsAttr({3, 4});
   t.attributes["low"] = FloatAttr(2);
   t.attributes["high"] = FloatAttr(3);
@@ -84,26 +81,26 @@ TEST(RandomTest, UniformShapeRangeAndSeed) {
 }
 
 TEST(RandomTest, LikeVariantsTakeShapeAndType) {
-  OpTest u = Op("RandomUniformLike");
+  OpTest u = OpTest("RandomUniformLike");
   u.inputs = {Tensor(DataType::kFloat64, {2, 5})};
   Tensor a = Run1(u);
   EXPECT_EQ(a.shape(), (Shape{2, 5}));
   EXPECT_EQ(a.dtype(), DataType::kFloat64);
 
-  OpTest n = Op("RandomNormalLike");
+  OpTest n = OpTest("RandomNormalLike");
   n.attributes["dtype"] = IntAttr(static_cast<int64_t>(DataType::kFloat16));
   n.inputs = {Tensor(DataType::kInt32, {7})};
   Tensor b = Run1(n);
   EXPECT_EQ(b.shape(), (Shape{7}));
   EXPECT_EQ(b.dtype(), DataType::kFloat16);
 
-  OpTest bad = Op("RandomUniformLike");  // int input without dtype: no float type to produce
+  OpTest bad = OpTest("RandomUniformLike");  // int input without dtype: no float type to produce
   bad.inputs = {Tensor(DataType::kInt32, {2})};
   EXPECT_FALSE(RunOp(bad).ok());
 }
 
 TEST(RandomTest, NormalMoments) {
-  OpTest t = Op("RandomNormal");
+  OpTest t = OpTest("RandomNormal");
   t.attributes["shape"] = IntsAttr({10000});
   t.attributes["mean"] = FloatAttr(5);
   t.attributes["scale"] = FloatAttr(2);
@@ -120,17 +117,17 @@ TEST(RandomTest, NormalMoments) {
 }
 
 TEST(RandomTest, BernoulliExtremesAndDtype) {
-  OpTest t = Op("Bernoulli");
+  OpTest t = OpTest("Bernoulli");
   t.attributes["dtype"] = IntAttr(static_cast<int64_t>(DataType::kBool));
   t.inputs = {Tensor::FromVector<float>({4}, {0, 1, 0, 1})};
   ExpectTensorEq(Run1(t), Tensor::FromVector<bool>({4}, {false, true, false, true}));
-  OpTest d = Op("Bernoulli");
+  OpTest d = OpTest("Bernoulli");
   d.inputs = {Tensor::FromVector<double>({2}, {1, 0})};
   ExpectTensorEq(Run1(d), Tensor::FromVector<double>({2}, {1, 0}));
 }
 
 TEST(RandomTest, MultinomialPicksTheOnlyLikelyClass) {
-  OpTest t = Op("Multinomial");
+  OpTest t = OpTest("Multinomial");
   t.attributes["sample_size"] = IntAttr(5);
   t.inputs = {Tensor::FromVector<float>({2, 3}, {-1000, 0, -1000, 0, -1000, -1000})};
   ExpectTensorEq(Run1(t), Tensor::FromVector<int32_t>({2, 5}, {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}));

@@ -9,10 +9,10 @@
 
 #include <complex>
 
-#include "providers/reference/misc/typed_dispatch.h"
 #include "providers/reference/misc/dft_plan.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/misc_util.h"
+#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -49,7 +49,8 @@ class DftKernel : public OpKernel {
     int64_t n = len_in;
     if (const Tensor* l = ctx.input(1)) {
       ASSIGN_OR_RETURN(n, misc::ReadScalarInt(*l, where, "dft_length"));
-      if (n < 1) return InvalidArgument(where + ": dft_length must be >= 1, got " + std::to_string(n));
+      if (n < 1)
+        return InvalidArgument(where + ": dft_length must be >= 1, got " + std::to_string(n));
     }
     const int64_t out_len = onesided_ ? n / 2 + 1 : n;
     Shape out_shape = xs;
@@ -65,34 +66,39 @@ class DftKernel : public OpKernel {
     const int64_t comps = xs.back();
     const int64_t take = std::min(len_in, n);
 
-    return misc::VisitFloat(x->dtype(), [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      const T* in = x->data<T>();
-      T* out = y->data<T>();
-      DftPlan plan(n, inverse_);
-      std::vector<std::complex<double>> buf(static_cast<size_t>(n)), res(static_cast<size_t>(out_len)), scratch;
-      for (int64_t o = 0; o < outer; ++o) {
-        for (int64_t i = 0; i < inner; ++i) {
-          for (int64_t t = 0; t < n; ++t) {
-            if (t < take) {
-              const T* e = in + ((o * len_in + t) * inner + i) * comps;
-              const double re = static_cast<ComputeT<T>>(e[0]);
-              const double im = comps == 2 ? static_cast<double>(static_cast<ComputeT<T>>(e[1])) : 0.0;
-              buf[static_cast<size_t>(t)] = {re, im};
-            } else {
-              buf[static_cast<size_t>(t)] = 0;
+    return misc::VisitFloat(
+        x->dtype(),
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          const T* in = x->data<T>();
+          T* out = y->data<T>();
+          DftPlan plan(n, inverse_);
+          std::vector<std::complex<double>> buf(static_cast<size_t>(n)),
+              res(static_cast<size_t>(out_len)), scratch;
+          for (int64_t o = 0; o < outer; ++o) {
+            for (int64_t i = 0; i < inner; ++i) {
+              for (int64_t t = 0; t < n; ++t) {
+                if (t < take) {
+                  const T* e = in + ((o * len_in + t) * inner + i) * comps;
+                  const double re = static_cast<ComputeT<T>>(e[0]);
+                  const double im =
+                      comps == 2 ? static_cast<double>(static_cast<ComputeT<T>>(e[1])) : 0.0;
+                  buf[static_cast<size_t>(t)] = {re, im};
+                } else {
+                  buf[static_cast<size_t>(t)] = 0;
+                }
+              }
+              plan.Run(buf.data(), out_len, res.data(), scratch);
+              for (int64_t k = 0; k < out_len; ++k) {
+                T* e = out + ((o * out_len + k) * inner + i) * 2;
+                e[0] = static_cast<T>(static_cast<ComputeT<T>>(res[static_cast<size_t>(k)].real()));
+                e[1] = static_cast<T>(static_cast<ComputeT<T>>(res[static_cast<size_t>(k)].imag()));
+              }
             }
           }
-          plan.Run(buf.data(), out_len, res.data(), scratch);
-          for (int64_t k = 0; k < out_len; ++k) {
-            T* e = out + ((o * out_len + k) * inner + i) * 2;
-            e[0] = static_cast<T>(static_cast<ComputeT<T>>(res[static_cast<size_t>(k)].real()));
-            e[1] = static_cast<T>(static_cast<ComputeT<T>>(res[static_cast<size_t>(k)].imag()));
-          }
-        }
-      }
-      return Status::Ok();
-    }, where);
+          return Status::Ok();
+        },
+        where);
   }
 
  private:

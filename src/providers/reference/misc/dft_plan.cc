@@ -12,7 +12,8 @@ bool IsPowerOfTwo(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
 // In-place radix-2 FFT of `a` (length m, a power of two). `tw[j]` = exp(-2*pi*i*j/m) for j < m/2;
 // `inverse` conjugates the twiddles (no scaling).
-void Radix2(std::complex<double>* a, int64_t m, const std::vector<std::complex<double>>& tw, bool inverse) {
+void Radix2(std::complex<double>* a, int64_t m, const std::vector<std::complex<double>>& tw,
+            bool inverse) {
   for (int64_t i = 1, j = 0; i < m; ++i) {  // bit-reversal permutation
     int64_t bit = m >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
@@ -56,7 +57,8 @@ DftPlan::DftPlan(int64_t n, bool inverse) : n_(n), inverse_(inverse) {
     method_ = Method::kDirect;
     twiddle_.resize(static_cast<size_t>(n));
     for (int64_t j = 0; j < n; ++j) {
-      const double angle = sign * 2.0 * std::numbers::pi * static_cast<double>(j) / static_cast<double>(n);
+      const double angle =
+          sign * 2.0 * std::numbers::pi * static_cast<double>(j) / static_cast<double>(n);
       twiddle_[static_cast<size_t>(j)] = {std::cos(angle), std::sin(angle)};
     }
   } else {
@@ -68,8 +70,10 @@ DftPlan::DftPlan(int64_t n, bool inverse) : n_(n), inverse_(inverse) {
     chirp_.resize(static_cast<size_t>(n));
     for (int64_t j = 0; j < n; ++j) {
       // j^2 mod 2n keeps the angle small and exact.
-      const int64_t j2 = static_cast<int64_t>((static_cast<unsigned __int128>(j) * j) % (2 * static_cast<uint64_t>(n)));
-      const double angle = sign * std::numbers::pi * static_cast<double>(j2) / static_cast<double>(n);
+      const int64_t j2 = static_cast<int64_t>((static_cast<unsigned __int128>(j) * j) %
+                                              (2 * static_cast<uint64_t>(n)));
+      const double angle =
+          sign * std::numbers::pi * static_cast<double>(j2) / static_cast<double>(n);
       chirp_[static_cast<size_t>(j)] = {std::cos(angle), std::sin(angle)};
     }
     chirp_fft_.assign(static_cast<size_t>(fft_size_), 0);
@@ -107,9 +111,11 @@ void DftPlan::Run(const std::complex<double>* in, int64_t out_len, std::complex<
     case Method::kBluestein: {
       const int64_t m = fft_size_;
       scratch.assign(static_cast<size_t>(m), 0);
-      for (int64_t t = 0; t < n; ++t) scratch[static_cast<size_t>(t)] = in[t] * chirp_[static_cast<size_t>(t)];
+      for (int64_t t = 0; t < n; ++t)
+        scratch[static_cast<size_t>(t)] = in[t] * chirp_[static_cast<size_t>(t)];
       Radix2(scratch.data(), m, twiddle_, /*inverse=*/false);
-      for (int64_t j = 0; j < m; ++j) scratch[static_cast<size_t>(j)] *= chirp_fft_[static_cast<size_t>(j)];
+      for (int64_t j = 0; j < m; ++j)
+        scratch[static_cast<size_t>(j)] *= chirp_fft_[static_cast<size_t>(j)];
       Radix2(scratch.data(), m, twiddle_, /*inverse=*/true);
       const double scale = norm / static_cast<double>(m);
       for (int64_t k = 0; k < out_len; ++k) {

@@ -1,10 +1,9 @@
 #pragma once
 // A one-dimensional complex discrete Fourier transform of a fixed length, shared by DFT and STFT.
 // Computed in double: radix-2 FFT for power-of-two lengths, the direct O(n^2) sum for short other
-// lengths, and Bluestein's chirp-z algorithm (a power-of-two convolution) for long other lengths, so
-// every length costs O(n log n).
-// Thread-safety: a plan is immutable after construction; Run() may be called concurrently with
-// separate buffers.
+// lengths, and Bluestein's chirp-z algorithm (a power-of-two convolution) for long other lengths,
+// so every length costs O(n log n). Thread-safety: a plan is immutable after construction; Run()
+// may be called concurrently with separate buffers.
 
 #include <complex>
 #include <cstdint>
@@ -30,10 +29,12 @@ class DftPlan {
   int64_t n_;
   bool inverse_;
   Method method_;
-  int64_t fft_size_ = 0;                          // power-of-two size of the radix-2 transforms
-  std::vector<std::complex<double>> twiddle_;     // kDirect: exp(sign*2*pi*i*j/n); else exp(-2*pi*i*j/fft_size)
-  std::vector<std::complex<double>> chirp_;       // kBluestein: exp(sign*pi*i*j^2/n), j in [0, n)
-  std::vector<std::complex<double>> chirp_fft_;   // kBluestein: FFT of the conjugate chirp, circularly laid out
+  int64_t fft_size_ = 0;  // power-of-two size of the radix-2 transforms
+  std::vector<std::complex<double>>
+      twiddle_;  // kDirect: exp(sign*2*pi*i*j/n); else exp(-2*pi*i*j/fft_size)
+  std::vector<std::complex<double>> chirp_;  // kBluestein: exp(sign*pi*i*j^2/n), j in [0, n)
+  std::vector<std::complex<double>>
+      chirp_fft_;  // kBluestein: FFT of the conjugate chirp, circularly laid out
 };
 
 }  // namespace berth

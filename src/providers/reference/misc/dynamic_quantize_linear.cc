@@ -1,5 +1,5 @@
-// DynamicQuantizeLinear (opset 11+): quantizes a float32 tensor to uint8 with a scale and zero point
-// computed from its range, which is first widened to include 0:
+// DynamicQuantizeLinear (opset 11+): quantizes a float32 tensor to uint8 with a scale and zero
+// point computed from its range, which is first widened to include 0:
 //   scale = (max(0, max(x)) - min(0, min(x))) / 255
 //   zero_point = saturate(round_half_even(0 - min / scale))
 //   y = saturate(round_half_even(x / scale) + zero_point)
@@ -39,10 +39,13 @@ class DynamicQuantizeLinearKernel : public OpKernel {
     Tensor* y = ctx.AllocateOutput(0, DataType::kUint8, x->shape());
     uint8_t* ys = y->data<uint8_t>();
     for (int64_t i = 0; i < n; ++i) {
-      ys[i] = quant::Saturate<uint8_t>(static_cast<double>(quant::RoundHalfEven(xs[i] / scale)) + zero_point);
+      ys[i] = quant::Saturate<uint8_t>(static_cast<double>(quant::RoundHalfEven(xs[i] / scale)) +
+                                       zero_point);
     }
-    if (ctx.output_wanted(1)) ctx.AllocateOutput(1, DataType::kFloat32, {})->data<float>()[0] = scale;
-    if (ctx.output_wanted(2)) ctx.AllocateOutput(2, DataType::kUint8, {})->data<uint8_t>()[0] = zero_point;
+    if (ctx.output_wanted(1))
+      ctx.AllocateOutput(1, DataType::kFloat32, {})->data<float>()[0] = scale;
+    if (ctx.output_wanted(2))
+      ctx.AllocateOutput(2, DataType::kUint8, {})->data<uint8_t>()[0] = zero_point;
     return Status::Ok();
   }
 };

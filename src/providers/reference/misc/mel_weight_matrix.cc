@@ -1,5 +1,5 @@
-// MelWeightMatrix (opset 17+): a [dft_length/2 + 1, num_mel_bins] matrix of triangular filters, evenly
-// spaced on the mel scale mel(f) = 2595 * log10(1 + f/700) between lower_edge_hertz and
+// MelWeightMatrix (opset 17+): a [dft_length/2 + 1, num_mel_bins] matrix of triangular filters,
+// evenly spaced on the mel scale mel(f) = 2595 * log10(1 + f/700) between lower_edge_hertz and
 // upper_edge_hertz. Follows the ONNX reference (and ONNX Runtime) exactly, including its choice of
 // num_mel_bins + 2 mel steps and of bin = floor((dft_length + 1) * hz / sample_rate).
 
@@ -29,9 +29,10 @@ class MelWeightMatrixKernel : public OpKernel {
     ASSIGN_OR_RETURN(double lower_hz, misc::ReadScalarFloat(*t3, where, "lower_edge_hertz"));
     ASSIGN_OR_RETURN(double upper_hz, misc::ReadScalarFloat(*t4, where, "upper_edge_hertz"));
     if (num_mel_bins < 1 || dft_length < 1 || sample_rate < 1) {
-      return InvalidArgument(where + ": num_mel_bins, dft_length and sample_rate must be positive (got " +
-                             std::to_string(num_mel_bins) + ", " + std::to_string(dft_length) + ", " +
-                             std::to_string(sample_rate) + ")");
+      return InvalidArgument(where +
+                             ": num_mel_bins, dft_length and sample_rate must be positive (got " +
+                             std::to_string(num_mel_bins) + ", " + std::to_string(dft_length) +
+                             ", " + std::to_string(sample_rate) + ")");
     }
     if (!(lower_hz >= 0.0) || !(upper_hz > lower_hz) || !std::isfinite(upper_hz)) {
       return InvalidArgument(where + ": need 0 <= lower_edge_hertz < upper_edge_hertz (got " +
@@ -50,9 +51,11 @@ class MelWeightMatrixKernel : public OpKernel {
     std::vector<int64_t> bin(static_cast<size_t>(points));
     for (int64_t i = 0; i < points; ++i) {
       const double hz = mel_to_hz(low_mel + mel_step * static_cast<double>(i));
-      const double b = std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(sample_rate));
+      const double b =
+          std::floor(static_cast<double>(dft_length + 1) * hz / static_cast<double>(sample_rate));
       // Clamped before the conversion: bins past the spectrogram only matter as "out of range".
-      bin[static_cast<size_t>(i)] = static_cast<int64_t>(std::clamp(b, -1.0, static_cast<double>(spectrogram_bins + 1)));
+      bin[static_cast<size_t>(i)] =
+          static_cast<int64_t>(std::clamp(b, -1.0, static_cast<double>(spectrogram_bins + 1)));
     }
 
     std::vector<double> w(static_cast<size_t>(spectrogram_bins * num_mel_bins), 0.0);
@@ -68,7 +71,8 @@ class MelWeightMatrixKernel : public OpKernel {
       if (low_to_center == 0) {
         set(center, i, 1.0);
       } else {
-        for (int64_t j = std::max<int64_t>(lo, 0); j <= std::min(center, spectrogram_bins - 1); ++j) {
+        for (int64_t j = std::max<int64_t>(lo, 0); j <= std::min(center, spectrogram_bins - 1);
+             ++j) {
           set(j, i, static_cast<double>(j - lo) / static_cast<double>(low_to_center));
         }
       }
@@ -90,8 +94,9 @@ class MelWeightMatrixKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateMelWeightMatrix(const KernelInfo& info) {
-  ASSIGN_OR_RETURN(DataType out_type, misc::NumericTypeFromAttribute(info.GetInt("output_datatype", 1),
-                                                                     info.NodeLabel(), "output_datatype"));
+  ASSIGN_OR_RETURN(DataType out_type,
+                   misc::NumericTypeFromAttribute(info.GetInt("output_datatype", 1),
+                                                  info.NodeLabel(), "output_datatype"));
   return MakeKernel<MelWeightMatrixKernel>(out_type);
 }
 

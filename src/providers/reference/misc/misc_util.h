@@ -1,6 +1,6 @@
 #pragma once
-// Small helpers shared by the misc kernels: reading scalar inputs and writing computed values into an
-// output of a run-time chosen element type.
+// Small helpers shared by the misc kernels: reading scalar inputs and writing computed values into
+// an output of a run-time chosen element type.
 
 #include <string>
 #include <vector>
@@ -14,7 +14,8 @@ namespace berth::misc {
 StatusOr<int64_t> ReadScalarInt(const Tensor& t, const std::string& where, const std::string& what);
 
 // Reads a one-element floating-point tensor (any float type) as double.
-StatusOr<double> ReadScalarFloat(const Tensor& t, const std::string& where, const std::string& what);
+StatusOr<double> ReadScalarFloat(const Tensor& t, const std::string& where,
+                                 const std::string& what);
 
 // Checks that `dtype_code` (an `output_datatype`/`dtype` attribute value) names a numeric type.
 StatusOr<DataType> NumericTypeFromAttribute(int64_t dtype_code, const std::string& where,

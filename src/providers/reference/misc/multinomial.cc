@@ -1,13 +1,13 @@
-// Multinomial (opset 7+): for each row of a [batch, classes] tensor of unnormalized log-probabilities,
-// draws `sample_size` class indices (int32 by default, or int64 via `dtype`). Output:
-// [batch, sample_size]. See random_util.h for seeding.
+// Multinomial (opset 7+): for each row of a [batch, classes] tensor of unnormalized
+// log-probabilities, draws `sample_size` class indices (int32 by default, or int64 via `dtype`).
+// Output: [batch, sample_size]. See random_util.h for seeding.
 
 #include <algorithm>
 #include <cmath>
 
-#include "providers/reference/misc/typed_dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/random_util.h"
+#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -21,7 +21,8 @@ class MultinomialKernel : public OpKernel {
     const std::string where = ctx.NodeLabel();
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     if (x->rank() != 2) {
-      return InvalidArgument(where + ": input must have shape [batch, classes], got " + ShapeToString(x->shape()));
+      return InvalidArgument(where + ": input must have shape [batch, classes], got " +
+                             ShapeToString(x->shape()));
     }
     const int64_t batch = x->dim(0);
     const int64_t classes = x->dim(1);
@@ -29,12 +30,16 @@ class MultinomialKernel : public OpKernel {
       return InvalidArgument(where + ": cannot sample from zero classes");
     }
     std::vector<double> logits(static_cast<size_t>(x->numel()));
-    RETURN_IF_ERROR(misc::VisitFloat(x->dtype(), [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      const T* in = x->data<T>();
-      for (size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<double>(static_cast<ComputeT<T>>(in[i]));
-      return Status::Ok();
-    }, where + ": input"));
+    RETURN_IF_ERROR(misc::VisitFloat(
+        x->dtype(),
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          const T* in = x->data<T>();
+          for (size_t i = 0; i < logits.size(); ++i)
+            logits[i] = static_cast<double>(static_cast<ComputeT<T>>(in[i]));
+          return Status::Ok();
+        },
+        where + ": input"));
 
     Tensor* y = ctx.AllocateOutput(0, dtype_, {batch, sample_size_});
     misc::RandomEngine engine = misc::MakeRandomEngine(seed_);
@@ -75,12 +80,13 @@ class MultinomialKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateMultinomial(const KernelInfo& info) {
-  ASSIGN_OR_RETURN(DataType dtype,
-                   misc::ResolveDtypeAttribute(info, DataType::kInt32,
-                                               TypeBit(DataType::kInt32) | TypeBit(DataType::kInt64)));
+  ASSIGN_OR_RETURN(DataType dtype, misc::ResolveDtypeAttribute(
+                                       info, DataType::kInt32,
+                                       TypeBit(DataType::kInt32) | TypeBit(DataType::kInt64)));
   const int64_t sample_size = info.GetInt("sample_size", 1);
   if (sample_size < 0) {
-    return InvalidArgument(info.NodeLabel() + ": sample_size must be >= 0, got " + std::to_string(sample_size));
+    return InvalidArgument(info.NodeLabel() + ": sample_size must be >= 0, got " +
+                           std::to_string(sample_size));
   }
   return MakeKernel<MultinomialKernel>(dtype, sample_size, misc::ReadSeed(info));
 }

@@ -1,9 +1,10 @@
-// NonMaxSuppression (opset 10+): per batch and class, greedily selects boxes in decreasing score order
-// (ties: lower box index first), skipping any box whose IoU with an already selected box exceeds
-// iou_threshold, and boxes whose score is not above score_threshold (when given). At most
-// max_output_boxes_per_class boxes per (batch, class); a missing or non-positive value selects none.
-// Output: int64 [num_selected, 3] rows of (batch, class, box), by batch, then class, then selection.
-// Box format: center_point_box 0 = [y1, x1, y2, x2] (any diagonal corners), 1 = [xc, yc, w, h].
+// NonMaxSuppression (opset 10+): per batch and class, greedily selects boxes in decreasing score
+// order (ties: lower box index first), skipping any box whose IoU with an already selected box
+// exceeds iou_threshold, and boxes whose score is not above score_threshold (when given). At most
+// max_output_boxes_per_class boxes per (batch, class); a missing or non-positive value selects
+// none. Output: int64 [num_selected, 3] rows of (batch, class, box), by batch, then class, then
+// selection. Box format: center_point_box 0 = [y1, x1, y2, x2] (any diagonal corners), 1 = [xc, yc,
+// w, h].
 
 #include <algorithm>
 #include <cmath>
@@ -34,7 +35,8 @@ class NonMaxSuppressionKernel : public OpKernel {
       return InvalidArgument(where + ": boxes must have shape [batches, boxes, 4], got " +
                              ShapeToString(boxes_t->shape()));
     }
-    if (scores_t->rank() != 3 || scores_t->dim(0) != boxes_t->dim(0) || scores_t->dim(2) != boxes_t->dim(1)) {
+    if (scores_t->rank() != 3 || scores_t->dim(0) != boxes_t->dim(0) ||
+        scores_t->dim(2) != boxes_t->dim(1)) {
       return InvalidArgument(where + ": scores shape " + ShapeToString(scores_t->shape()) +
                              " does not match boxes shape " + ShapeToString(boxes_t->shape()) +
                              " (expected [batches, classes, boxes])");
@@ -50,7 +52,8 @@ class NonMaxSuppressionKernel : public OpKernel {
     if (const Tensor* t = ctx.input(3); t && t->numel() > 0) {
       ASSIGN_OR_RETURN(double v, misc::ReadScalarFloat(*t, where, "iou_threshold"));
       if (!(v >= 0.0 && v <= 1.0)) {
-        return InvalidArgument(where + ": iou_threshold must be in [0, 1], got " + std::to_string(v));
+        return InvalidArgument(where + ": iou_threshold must be in [0, 1], got " +
+                               std::to_string(v));
       }
       iou_threshold = static_cast<float>(v);
     }
@@ -73,7 +76,8 @@ class NonMaxSuppressionKernel : public OpKernel {
       std::vector<int64_t> order;
       std::vector<int64_t> kept;
       for (int64_t b = 0; b < batches; ++b) {
-        for (int64_t i = 0; i < num_boxes; ++i) boxes[static_cast<size_t>(i)] = MakeBox(all_boxes + (b * num_boxes + i) * 4);
+        for (int64_t i = 0; i < num_boxes; ++i)
+          boxes[static_cast<size_t>(i)] = MakeBox(all_boxes + (b * num_boxes + i) * 4);
         for (int64_t c = 0; c < classes; ++c) {
           const float* scores = all_scores + (b * classes + c) * num_boxes;
           order.clear();
@@ -147,7 +151,8 @@ class NonMaxSuppressionKernel : public OpKernel {
 
 StatusOr<std::unique_ptr<OpKernel>> CreateNonMaxSuppression(const KernelInfo& info) {
   const int64_t cpb = info.GetInt("center_point_box", 0);
-  if (cpb != 0 && cpb != 1) return InvalidArgument(info.NodeLabel() + ": center_point_box must be 0 or 1");
+  if (cpb != 0 && cpb != 1)
+    return InvalidArgument(info.NodeLabel() + ": center_point_box must be 0 or 1");
   return MakeKernel<NonMaxSuppressionKernel>(cpb == 1);
 }
 

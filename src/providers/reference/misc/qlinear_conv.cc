@@ -1,15 +1,16 @@
 // QLinearConv (opset 10+): convolution of quantized int8/uint8 tensors.
-//   acc[n, m, o] = B[m] + sum_{c, k} (x[n, c, o*s - pad + k*d] - x_zero_point) * (w[m, c, k] - w_zero_point[m])
-//   y = saturate(round_half_even(acc * x_scale * w_scale[m] / y_scale) + y_zero_point)
-// Padding contributes x_zero_point (a real zero). x, y params are per tensor; w params per tensor or
-// per output channel. Computed with im2col (integers) and an integer GEMM per group.
+//   acc[n, m, o] = B[m] + sum_{c, k} (x[n, c, o*s - pad + k*d] - x_zero_point) * (w[m, c, k] -
+//   w_zero_point[m]) y = saturate(round_half_even(acc * x_scale * w_scale[m] / y_scale) +
+//   y_zero_point)
+// Padding contributes x_zero_point (a real zero). x, y params are per tensor; w params per tensor
+// or per output channel. Computed with im2col (integers) and an integer GEMM per group.
 
 #include <cmath>
 
-#include "providers/reference/misc/typed_dispatch.h"
 #include "providers/reference/misc/conv_geometry.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/quant_util.h"
+#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -29,7 +30,8 @@ class QLinearConvKernel : public OpKernel {
     const Tensor* x_zp_t = ctx.input(2);
     const Tensor* w_zp_t = ctx.input(5);
     const Tensor* bias_t = ctx.input(8);
-    if (!quant::Is8Bit(x->dtype()) || !quant::Is8Bit(w->dtype()) || !quant::Is8Bit(y_zp_t->dtype())) {
+    if (!quant::Is8Bit(x->dtype()) || !quant::Is8Bit(w->dtype()) ||
+        !quant::Is8Bit(y_zp_t->dtype())) {
       return InvalidArgument(where + ": x, w and y_zero_point must be int8 or uint8");
     }
     if ((x_zp_t && x_zp_t->dtype() != x->dtype()) || (w_zp_t && w_zp_t->dtype() != w->dtype())) {
@@ -42,7 +44,8 @@ class QLinearConvKernel : public OpKernel {
     ASSIGN_OR_RETURN(std::vector<float> x_scale, quant::ReadScales(*x_scale_t, where, "x_scale"));
     ASSIGN_OR_RETURN(std::vector<float> w_scale, quant::ReadScales(*w_scale_t, where, "w_scale"));
     ASSIGN_OR_RETURN(std::vector<float> y_scale, quant::ReadScales(*y_scale_t, where, "y_scale"));
-    ASSIGN_OR_RETURN(std::vector<int32_t> y_zp, quant::ReadZeroPoints(*y_zp_t, where, "y_zero_point"));
+    ASSIGN_OR_RETURN(std::vector<int32_t> y_zp,
+                     quant::ReadZeroPoints(*y_zp_t, where, "y_zero_point"));
     std::vector<int32_t> x_zp = {0};
     std::vector<int32_t> w_zp = {0};
     if (x_zp_t) {
@@ -52,18 +55,19 @@ class QLinearConvKernel : public OpKernel {
       ASSIGN_OR_RETURN(w_zp, quant::ReadZeroPoints(*w_zp_t, where, "w_zero_point"));
     }
     if (x_scale.size() != 1 || x_zp.size() != 1 || y_scale.size() != 1 || y_zp.size() != 1) {
-      return InvalidArgument(where + ": x and y scales and zero points must have exactly one element");
+      return InvalidArgument(where +
+                             ": x and y scales and zero points must have exactly one element");
     }
     auto per_channel_ok = [&](size_t n) { return n == 1 || static_cast<int64_t>(n) == M; };
     if (!per_channel_ok(w_scale.size()) || !per_channel_ok(w_zp.size())) {
-      return InvalidArgument(where + ": w_scale and w_zero_point must have 1 or " + std::to_string(M) +
-                             " (output channels) elements");
+      return InvalidArgument(where + ": w_scale and w_zero_point must have 1 or " +
+                             std::to_string(M) + " (output channels) elements");
     }
     std::vector<int32_t> bias(static_cast<size_t>(M), 0);
     if (bias_t) {
       if (bias_t->dtype() != DataType::kInt32 || bias_t->numel() != M) {
-        return InvalidArgument(where + ": bias B must be int32 with " + std::to_string(M) + " elements, got " +
-                               bias_t->Describe());
+        return InvalidArgument(where + ": bias B must be int32 with " + std::to_string(M) +
+                               " elements, got " + bias_t->Describe());
       }
       std::copy(bias_t->data<int32_t>(), bias_t->data<int32_t>() + M, bias.begin());
     }
@@ -83,24 +87,34 @@ class QLinearConvKernel : public OpKernel {
     // Weights minus their zero points, [M, C/group * prod(kernel)].
     const int64_t wsize = w->numel() / (M == 0 ? 1 : M);
     p.w_int.resize(static_cast<size_t>(w->numel()));
-    RETURN_IF_ERROR(misc::Visit8Bit(w->dtype(), [&](auto tw) -> Status {
-      using TW = typename decltype(tw)::type;
-      const TW* ws = w->data<TW>();
-      for (int64_t m = 0; m < M; ++m) {
-        const int32_t zp = w_zp[w_zp.size() == 1 ? 0 : static_cast<size_t>(m)];
-        for (int64_t i = 0; i < wsize; ++i) p.w_int[static_cast<size_t>(m * wsize + i)] = int32_t(ws[m * wsize + i]) - zp;
-      }
-      return Status::Ok();
-    }, where));
+    RETURN_IF_ERROR(misc::Visit8Bit(
+        w->dtype(),
+        [&](auto tw) -> Status {
+          using TW = typename decltype(tw)::type;
+          const TW* ws = w->data<TW>();
+          for (int64_t m = 0; m < M; ++m) {
+            const int32_t zp = w_zp[w_zp.size() == 1 ? 0 : static_cast<size_t>(m)];
+            for (int64_t i = 0; i < wsize; ++i)
+              p.w_int[static_cast<size_t>(m * wsize + i)] = int32_t(ws[m * wsize + i]) - zp;
+          }
+          return Status::Ok();
+        },
+        where));
 
-    return misc::Visit8Bit(x->dtype(), [&](auto tx) -> Status {
-      using TX = typename decltype(tx)::type;
-      return misc::Visit8Bit(y->dtype(), [&](auto ty) -> Status {
-        using TY = typename decltype(ty)::type;
-        Run<TX, TY>(g, p, x->data<TX>(), y->data<TY>());
-        return Status::Ok();
-      }, where);
-    }, where);
+    return misc::Visit8Bit(
+        x->dtype(),
+        [&](auto tx) -> Status {
+          using TX = typename decltype(tx)::type;
+          return misc::Visit8Bit(
+              y->dtype(),
+              [&](auto ty) -> Status {
+                using TY = typename decltype(ty)::type;
+                Run<TX, TY>(g, p, x->data<TX>(), y->data<TY>());
+                return Status::Ok();
+              },
+              where);
+        },
+        where);
   }
 
  private:
@@ -121,16 +135,15 @@ class QLinearConvKernel : public OpKernel {
       out_size *= g.out_spatial[i];
       k_size *= g.kernel[i];
     }
-    const int64_t cg = g.in_channels / g.group;   // input channels per group
-    const int64_t mg = g.out_channels / g.group;  // output channels per group
+    const int64_t cg = g.in_channels / g.group;  // input channels per group
     const int64_t rows = cg * k_size;
     std::vector<int32_t> col(static_cast<size_t>(rows * out_size));
-    std::vector<int64_t> acc(static_cast<size_t>(out_size));
     std::vector<int64_t> kidx(nd), oidx(nd);
 
     for (int64_t n = 0; n < g.batch; ++n) {
       for (int64_t grp = 0; grp < g.group; ++grp) {
-        // im2col: row (c, kernel position), column = output position; padding reads as x_zero_point.
+        // im2col: row (c, kernel position), column = output position; padding reads as
+        // x_zero_point.
         for (int64_t c = 0; c < cg; ++c) {
           const TX* xc = x + ((n * g.in_channels) + grp * cg + c) * in_size;
           std::fill(kidx.begin(), kidx.end(), 0);
@@ -141,7 +154,8 @@ class QLinearConvKernel : public OpKernel {
               int64_t off = 0;
               bool inside = true;
               for (size_t d = 0; d < nd; ++d) {
-                const int64_t pos = oidx[d] * g.strides[d] - g.pad_begin[d] + kidx[d] * g.dilations[d];
+                const int64_t pos =
+                    oidx[d] * g.strides[d] - g.pad_begin[d] + kidx[d] * g.dilations[d];
                 if (pos < 0 || pos >= g.in_spatial[d]) {
                   inside = false;
                   break;
@@ -160,24 +174,40 @@ class QLinearConvKernel : public OpKernel {
             }
           }
         }
-        // GEMM: out[m, o] = sum_r w_int[m, r] * col[r, o].
-        for (int64_t mm = 0; mm < mg; ++mm) {
-          const int64_t m = grp * mg + mm;
-          std::fill(acc.begin(), acc.end(), static_cast<int64_t>((*p.bias)[static_cast<size_t>(m)]));
-          const int32_t* wrow = &p.w_int[static_cast<size_t>(m * rows)];
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t wv = wrow[r];
-            if (wv == 0) continue;
-            const int32_t* crow = &col[static_cast<size_t>(r * out_size)];
-            for (int64_t o = 0; o < out_size; ++o) acc[static_cast<size_t>(o)] += wv * crow[o];
-          }
-          const double mult = p.multiplier[static_cast<size_t>(m)];
-          TY* yo = y + (n * g.out_channels + m) * out_size;
-          for (int64_t o = 0; o < out_size; ++o) {
-            const double v = quant::RoundHalfEven(static_cast<double>(acc[static_cast<size_t>(o)]) * mult);
-            yo[o] = quant::Saturate<TY>(v + p.y_zp);
-          }
+        // GEMM: out[m, o] = sum_r w_int[m, r] * col[r, o]. 32-bit sums are exact (and vectorize
+        // well) while they cannot overflow; longer rows use 64-bit sums.
+        if (rows <= quant::kInt32SafeTerms) {
+          Gemm<int32_t>(g, p, n, grp, rows, out_size, col, y);
+        } else {
+          Gemm<int64_t>(g, p, n, grp, rows, out_size, col, y);
         }
+      }
+    }
+  }
+
+  template <typename Acc, typename TY>
+  static void Gemm(const ConvGeometry& g, const Params& p, int64_t n, int64_t grp, int64_t rows,
+                   int64_t out_size, const std::vector<int32_t>& col, TY* y) {
+    const int64_t mg = g.out_channels / g.group;
+    std::vector<Acc> acc(static_cast<size_t>(out_size));
+    for (int64_t mm = 0; mm < mg; ++mm) {
+      const int64_t m = grp * mg + mm;
+      std::fill(acc.begin(), acc.end(), Acc{0});
+      const int32_t* wrow = &p.w_int[static_cast<size_t>(m * rows)];
+      for (int64_t r = 0; r < rows; ++r) {
+        const Acc wv = wrow[r];
+        if (wv == 0) continue;
+        const int32_t* crow = &col[static_cast<size_t>(r * out_size)];
+        Acc* a = acc.data();
+        for (int64_t o = 0; o < out_size; ++o) a[o] += wv * crow[o];
+      }
+      const int64_t bias = (*p.bias)[static_cast<size_t>(m)];
+      const double mult = p.multiplier[static_cast<size_t>(m)];
+      TY* yo = y + (n * g.out_channels + m) * out_size;
+      for (int64_t o = 0; o < out_size; ++o) {
+        const double v = quant::RoundHalfEven(
+            static_cast<double>(static_cast<int64_t>(acc[static_cast<size_t>(o)]) + bias) * mult);
+        yo[o] = quant::Saturate<TY>(v + p.y_zp);
       }
     }
   }

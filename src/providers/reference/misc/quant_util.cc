@@ -1,18 +1,22 @@
 #include "providers/reference/misc/quant_util.h"
 
-#include "providers/reference/misc/typed_dispatch.h"
 #include "engine/shape_util.h"
+#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth::quant {
 
-StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where, const std::string& what) {
+StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where,
+                                        const std::string& what) {
   std::vector<float> out(static_cast<size_t>(t.numel()));
-  Status s = misc::VisitFloat(t.dtype(), [&](auto tag) -> Status {
-    using T = typename decltype(tag)::type;
-    const T* p = t.data<T>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(p[i]);
-    return Status::Ok();
-  }, where + ": input '" + what + "'");
+  Status s = misc::VisitFloat(
+      t.dtype(),
+      [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        const T* p = t.data<T>();
+        for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(p[i]);
+        return Status::Ok();
+      },
+      where + ": input '" + what + "'");
   if (!s.ok()) return s;
   return out;
 }
@@ -20,12 +24,15 @@ StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& wher
 StatusOr<std::vector<int32_t>> ReadZeroPoints(const Tensor& t, const std::string& where,
                                               const std::string& what) {
   std::vector<int32_t> out(static_cast<size_t>(t.numel()));
-  Status s = misc::VisitQuantized(t.dtype(), [&](auto tag) -> Status {
-    using T = typename decltype(tag)::type;
-    const T* p = t.data<T>();
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<int32_t>(p[i]);
-    return Status::Ok();
-  }, where + ": input '" + what + "'");
+  Status s = misc::VisitQuantized(
+      t.dtype(),
+      [&](auto tag) -> Status {
+        using T = typename decltype(tag)::type;
+        const T* p = t.data<T>();
+        for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<int32_t>(p[i]);
+        return Status::Ok();
+      },
+      where + ": input '" + what + "'");
   if (!s.ok()) return s;
   return out;
 }
@@ -56,7 +63,8 @@ StatusOr<AxisLayout> ResolveAxisLayout(const Shape& x_shape, int64_t axis, const
   if (scale.numel() != x_shape[static_cast<size_t>(a)]) {
     return InvalidArgument(where + ": per-axis scale has " + std::to_string(scale.numel()) +
                            " elements but input dimension " + std::to_string(a) + " of " +
-                           ShapeToString(x_shape) + " has size " + std::to_string(x_shape[static_cast<size_t>(a)]));
+                           ShapeToString(x_shape) + " has size " +
+                           std::to_string(x_shape[static_cast<size_t>(a)]));
   }
   layout.per_axis = true;
   layout.channels = x_shape[static_cast<size_t>(a)];

@@ -1,6 +1,7 @@
 #pragma once
-// Helpers shared by the quantization kernels (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
-// QLinearMatMul, QLinearConv): rounding, saturation, and reading scales and zero points.
+// Helpers shared by the quantization kernels (QuantizeLinear, DequantizeLinear,
+// DynamicQuantizeLinear, QLinearMatMul, QLinearConv): rounding, saturation, and reading scales and
+// zero points.
 
 #include <cmath>
 #include <cstdint>
@@ -13,7 +14,8 @@
 
 namespace berth::quant {
 
-// Rounds to the nearest integer, ties to even (the IEEE default rounding mode, which ONNX requires).
+// Rounds to the nearest integer, ties to even (the IEEE default rounding mode, which ONNX
+// requires).
 inline double RoundHalfEven(double x) { return std::nearbyint(x); }
 inline float RoundHalfEven(float x) { return std::nearbyintf(x); }
 
@@ -28,8 +30,13 @@ Q Saturate(double v) {
   return static_cast<Q>(v);
 }
 
+// A product of two zero-point-adjusted 8-bit values is at most 255 * 255 in magnitude, so an int32
+// sum of up to this many products cannot overflow.
+constexpr int64_t kInt32SafeTerms = std::numeric_limits<int32_t>::max() / (255 * 255);
+
 // Reads a scale tensor (float32, float16, bfloat16 or float64) as floats. Errors name `what`.
-StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where, const std::string& what);
+StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where,
+                                        const std::string& what);
 
 // Reads a zero-point tensor of any integer type as int32 values. Errors name `what`.
 StatusOr<std::vector<int32_t>> ReadZeroPoints(const Tensor& t, const std::string& where,
@@ -38,9 +45,9 @@ StatusOr<std::vector<int32_t>> ReadZeroPoints(const Tensor& t, const std::string
 // Whether `dtype` is a quantized 8-bit type (int8 or uint8).
 bool Is8Bit(DataType dtype);
 
-// How a scale/zero-point pair maps onto a tensor for QuantizeLinear/DequantizeLinear: either one value
-// for everything (per-tensor), or one value per index of `axis` (per-axis). Element i of the tensor uses
-// value (i / inner) % channels.
+// How a scale/zero-point pair maps onto a tensor for QuantizeLinear/DequantizeLinear: either one
+// value for everything (per-tensor), or one value per index of `axis` (per-axis). Element i of the
+// tensor uses value (i / inner) % channels.
 struct AxisLayout {
   bool per_axis = false;
   int64_t outer = 1;     // product of dimensions before the axis

@@ -1,9 +1,9 @@
 // QuantizeLinear (opsets 10-20): y = saturate(round_half_even(x / y_scale) + y_zero_point).
 // Opset 10 takes a per-tensor scale; opset 13 adds per-axis scales (`axis`, default 1).
 
-#include "providers/reference/misc/typed_dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/quant_util.h"
+#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -27,20 +27,26 @@ class QuantizeLinearKernel : public OpKernel {
       ASSIGN_OR_RETURN(zps, quant::ReadZeroPoints(*zero_point, where, "y_zero_point"));
     }
     Tensor* y = ctx.AllocateOutput(0, out_type, x->shape());
-    return misc::VisitOf<int8_t, uint8_t, int16_t, uint16_t>(out_type, [&](auto out_tag) -> Status {
-      using Q = typename decltype(out_tag)::type;
-      return misc::VisitOf<float, double, Float16, BFloat16, int32_t>(x->dtype(), [&](auto in_tag) -> Status {
-        using T = typename decltype(in_tag)::type;
-        Quantize<T, Q>(x->data<T>(), layout, scales, zps, y->data<Q>());
-        return Status::Ok();
-      }, where + ": input 'x'");
-    }, where + ": y_zero_point");
+    return misc::VisitOf<int8_t, uint8_t, int16_t, uint16_t>(
+        out_type,
+        [&](auto out_tag) -> Status {
+          using Q = typename decltype(out_tag)::type;
+          return misc::VisitOf<float, double, Float16, BFloat16, int32_t>(
+              x->dtype(),
+              [&](auto in_tag) -> Status {
+                using T = typename decltype(in_tag)::type;
+                Quantize<T, Q>(x->data<T>(), layout, scales, zps, y->data<Q>());
+                return Status::Ok();
+              },
+              where + ": input 'x'");
+        },
+        where + ": y_zero_point");
   }
 
  private:
   template <typename T, typename Q>
-  static void Quantize(const T* x, const quant::AxisLayout& layout, const std::vector<float>& scales,
-                       const std::vector<int32_t>& zps, Q* y) {
+  static void Quantize(const T* x, const quant::AxisLayout& layout,
+                       const std::vector<float>& scales, const std::vector<int32_t>& zps, Q* y) {
     int64_t i = 0;
     for (int64_t o = 0; o < layout.outer; ++o) {
       for (int64_t c = 0; c < layout.channels; ++c) {

@@ -17,7 +17,8 @@ std::optional<float> ReadSeed(const KernelInfo& info) {
 RandomEngine MakeRandomEngine(const std::optional<float>& seed) {
   if (seed) {
     const float s = *seed;
-    // Integral seeds map to themselves; anything else (fractions, huge values, NaN) to its bit pattern.
+    // Integral seeds map to themselves; anything else (fractions, huge values, NaN) to its bit
+    // pattern.
     uint64_t v = (std::isfinite(s) && std::fabs(s) < 9.0e15f && std::trunc(s) == s)
                      ? static_cast<uint64_t>(static_cast<int64_t>(s))
                      : static_cast<uint64_t>(std::bit_cast<uint32_t>(s));
@@ -28,12 +29,14 @@ RandomEngine MakeRandomEngine(const std::optional<float>& seed) {
     return (static_cast<uint64_t>(rd()) << 32) ^ rd();
   }();
   static std::atomic<uint64_t> counter{0};
-  std::seed_seq seq{static_cast<uint32_t>(process_entropy), static_cast<uint32_t>(process_entropy >> 32),
+  std::seed_seq seq{static_cast<uint32_t>(process_entropy),
+                    static_cast<uint32_t>(process_entropy >> 32),
                     static_cast<uint32_t>(counter.fetch_add(1, std::memory_order_relaxed))};
   return RandomEngine(seq);
 }
 
-StatusOr<DataType> ResolveDtypeAttribute(const KernelInfo& info, DataType fallback, uint32_t allowed) {
+StatusOr<DataType> ResolveDtypeAttribute(const KernelInfo& info, DataType fallback,
+                                         uint32_t allowed) {
   DataType t = fallback;
   if (const Attribute* a = info.GetAttribute("dtype"); a && a->type == Attribute::Type::kInt) {
     if (a->i < 0 || a->i > 64 || !IsValidDataType(static_cast<int32_t>(a->i))) {

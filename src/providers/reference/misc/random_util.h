@@ -1,5 +1,6 @@
 #pragma once
-// Random number generation shared by RandomUniform(Like), RandomNormal(Like), Bernoulli and Multinomial.
+// Random number generation shared by RandomUniform(Like), RandomNormal(Like), Bernoulli and
+// Multinomial.
 //
 // Kernels are immutable and may run concurrently, so a generator is created per Compute call:
 // - with a `seed` attribute it is seeded from it, so every run of that node yields the same values
@@ -24,8 +25,9 @@ std::optional<float> ReadSeed(const KernelInfo& info);
 // A generator for one run (see above).
 RandomEngine MakeRandomEngine(const std::optional<float>& seed);
 
-// Resolves an optional `dtype` attribute: its value if present (checked to be in `allowed`, a TypeSet),
-// else `fallback`. Errors name the node.
-StatusOr<DataType> ResolveDtypeAttribute(const KernelInfo& info, DataType fallback, uint32_t allowed);
+// Resolves an optional `dtype` attribute: its value if present (checked to be in `allowed`, a
+// TypeSet), else `fallback`. Errors name the node.
+StatusOr<DataType> ResolveDtypeAttribute(const KernelInfo& info, DataType fallback,
+                                         uint32_t allowed);
 
 }  // namespace berth::misc

@@ -16,13 +16,6 @@ using testing::RunOp;
 using testing::StringAttr;
 using testing::StringsAttr;
 
-// OpTest with just its operator type (avoids -Wmissing-field-initializers of `OpTest{"X"}`).
-OpTest Op(std::string op_type) {
-  OpTest t;
-  t.op_type = std::move(op_type);
-  return t;
-}
-
 Tensor Run1(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -30,10 +23,12 @@ Tensor Run1(const OpTest& t) {
   return (*out)[0].tensor();
 }
 
-Tensor Strings(Shape shape, std::vector<std::string> v) { return Tensor::FromVector<std::string>(shape, v); }
+Tensor Strings(Shape shape, std::vector<std::string> v) {
+  return Tensor::FromVector<std::string>(shape, v);
+}
 
 TEST(StringNormalizerTest, CaseSensitiveStopwordsAndLower) {
-  OpTest t = Op("StringNormalizer");
+  OpTest t = OpTest("StringNormalizer");
   t.attributes["case_change_action"] = StringAttr("LOWER");
   t.attributes["is_case_sensitive"] = IntAttr(1);
   t.attributes["stopwords"] = StringsAttr({"monday"});
@@ -42,7 +37,7 @@ TEST(StringNormalizerTest, CaseSensitiveStopwordsAndLower) {
 }
 
 TEST(StringNormalizerTest, CaseInsensitiveUpperTwoDim) {
-  OpTest t = Op("StringNormalizer");
+  OpTest t = OpTest("StringNormalizer");
   t.attributes["case_change_action"] = StringAttr("UPPER");
   t.attributes["stopwords"] = StringsAttr({"monday"});
   t.inputs = {Strings({1, 3}, {"Monday", "tuesday", "MONDAY"})};
@@ -50,7 +45,7 @@ TEST(StringNormalizerTest, CaseInsensitiveUpperTwoDim) {
 }
 
 TEST(StringNormalizerTest, AllDroppedGivesOneEmptyString) {
-  OpTest t = Op("StringNormalizer");
+  OpTest t = OpTest("StringNormalizer");
   t.attributes["stopwords"] = StringsAttr({"a"});
   t.inputs = {Strings({2}, {"a", "a"})};
   ExpectTensorEq(Run1(t), Strings({1}, {""}));
@@ -59,23 +54,29 @@ TEST(StringNormalizerTest, AllDroppedGivesOneEmptyString) {
 }
 
 TEST(StringNormalizerTest, Utf8CaseMapping) {
-  OpTest t = Op("StringNormalizer");
+  OpTest t = OpTest("StringNormalizer");
   t.attributes["case_change_action"] = StringAttr("UPPER");
-  t.inputs = {Strings({3}, {"\xC3\xA4rger", "stra\xC3\x9F" "e", "\xD0\xBC\xD0\xB8\xD1\x80"})};  // ärger, straße, мир
-  ExpectTensorEq(Run1(t), Strings({3}, {"\xC3\x84RGER", "STRA\xC3\x9F" "E", "\xD0\x9C\xD0\x98\xD0\xA0"}));
+  t.inputs = {Strings({3}, {"\xC3\xA4rger",
+                            "stra\xC3\x9F"
+                            "e",
+                            "\xD0\xBC\xD0\xB8\xD1\x80"})};  // ärger, straße, мир
+  ExpectTensorEq(Run1(t), Strings({3}, {"\xC3\x84RGER",
+                                        "STRA\xC3\x9F"
+                                        "E",
+                                        "\xD0\x9C\xD0\x98\xD0\xA0"}));
   t.attributes["case_change_action"] = StringAttr("LOWER");
   t.inputs = {Strings({1}, {"\xC3\x84Rger\xFF"})};  // invalid trailing byte passes through
   ExpectTensorEq(Run1(t), Strings({1}, {"\xC3\xA4rger\xFF"}));
 }
 
 TEST(StringNormalizerTest, BadShapeIsAnError) {
-  OpTest t = Op("StringNormalizer");
+  OpTest t = OpTest("StringNormalizer");
   t.inputs = {Strings({2, 2}, {"a", "b", "c", "d"})};
   EXPECT_FALSE(RunOp(t).ok());
 }
 
 OpTest TfIdfTest(const std::string& mode, int64_t min_gram, int64_t max_gram, int64_t max_skip) {
-  OpTest t = Op("TfIdfVectorizer");
+  OpTest t = OpTest("TfIdfVectorizer");
   t.opset = 9;
   t.attributes["mode"] = StringAttr(mode);
   t.attributes["min_gram_length"] = IntAttr(min_gram);
@@ -98,12 +99,14 @@ TEST(TfIdfVectorizerTest, BigramsWithoutSkips) {
 TEST(TfIdfVectorizerTest, UniAndBigramsWithSkipsBatched) {
   OpTest t = TfIdfTest("TF", 1, 2, 5);
   t.inputs = {Tensor::FromVector<int64_t>({2, 6}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8})};
-  // Row 0: unigram 3 three times. Row 1: unigram 5 once; (7, 8) skip 2, (5, 6) skip 0, (6, 7) skip 0.
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2, 7}, {0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1}));
+  // Row 0: unigram 3 three times. Row 1: unigram 5 once; (7, 8) skip 2, (5, 6) skip 0, (6, 7) skip
+  // 0.
+  ExpectTensorEq(Run1(t),
+                 Tensor::FromVector<float>({2, 7}, {0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1}));
 }
 
 TEST(TfIdfVectorizerTest, IdfAndTfIdfWithStringPool) {
-  OpTest t = Op("TfIdfVectorizer");
+  OpTest t = OpTest("TfIdfVectorizer");
   t.attributes["min_gram_length"] = IntAttr(1);
   t.attributes["max_gram_length"] = IntAttr(1);
   t.attributes["max_skip_count"] = IntAttr(0);
@@ -113,7 +116,8 @@ TEST(TfIdfVectorizerTest, IdfAndTfIdfWithStringPool) {
   t.attributes["weights"] = FloatsAttr({0.5f, 2.0f});
   t.inputs = {Strings({4}, {"a", "a", "b", "z"})};
   t.attributes["mode"] = StringAttr("TFIDF");
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2}, {2.0f, 1.0f}));  // b: 1*2 at 0, a: 2*0.5 at 1
+  ExpectTensorEq(Run1(t),
+                 Tensor::FromVector<float>({2}, {2.0f, 1.0f}));  // b: 1*2 at 0, a: 2*0.5 at 1
   t.attributes["mode"] = StringAttr("IDF");
   ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2}, {2.0f, 0.5f}));
 }

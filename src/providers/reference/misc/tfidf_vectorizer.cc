@@ -1,9 +1,9 @@
-// TfIdfVectorizer (opset 9+): counts the n-grams of a pool (pool_int64s or pool_strings) that occur in
-// each row of a [C] or [N, C] input. An n-gram of length n with skip s takes items
-// i, i+(s+1), ..., i+(n-1)(s+1); every skip in [0, max_skip_count] is tried for n >= 2 (unigrams are
-// counted once). Only lengths in [min_gram_length, max_gram_length] count.
-// Output element ngram_indexes[j] holds pool n-gram j's value: its count (TF), weights[j] if it occurred
-// (IDF), or count * weights[j] (TFIDF). Output shape: [max(ngram_indexes)+1] or [N, max+1].
+// TfIdfVectorizer (opset 9+): counts the n-grams of a pool (pool_int64s or pool_strings) that occur
+// in each row of a [C] or [N, C] input. An n-gram of length n with skip s takes items i, i+(s+1),
+// ..., i+(n-1)(s+1); every skip in [0, max_skip_count] is tried for n >= 2 (unigrams are counted
+// once). Only lengths in [min_gram_length, max_gram_length] count. Output element ngram_indexes[j]
+// holds pool n-gram j's value: its count (TF), weights[j] if it occurred (IDF), or count *
+// weights[j] (TFIDF). Output shape: [max(ngram_indexes)+1] or [N, max+1].
 //
 // The pool is stored as a trie of item ids so each row is scanned without allocations.
 
@@ -20,7 +20,7 @@ enum class TfIdfMode { kTf, kIdf, kTfIdf };
 
 struct TrieNode {
   std::unordered_map<int64_t, int32_t> children;  // item id -> node index
-  int32_t pool_id = -1;                            // the pool n-gram ending here, if any
+  int32_t pool_id = -1;                           // the pool n-gram ending here, if any
 };
 
 struct TfIdfConfig {
@@ -44,13 +44,15 @@ class TfIdfVectorizerKernel : public OpKernel {
     const std::string where = ctx.NodeLabel();
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     if (x->rank() != 1 && x->rank() != 2) {
-      return InvalidArgument(where + ": input must have shape [C] or [N, C], got " + ShapeToString(x->shape()));
+      return InvalidArgument(where + ": input must have shape [C] or [N, C], got " +
+                             ShapeToString(x->shape()));
     }
     const bool is_string = x->dtype() == DataType::kString;
     const bool is_int = x->dtype() == DataType::kInt32 || x->dtype() == DataType::kInt64;
     if ((c_.strings && !is_string) || (!c_.strings && !is_int)) {
-      return InvalidArgument(where + ": input type " + std::string(DataTypeName(x->dtype())) + " does not match " +
-                             (c_.strings ? "pool_strings (needs string)" : "pool_int64s (needs int32/int64)"));
+      return InvalidArgument(
+          where + ": input type " + std::string(DataTypeName(x->dtype())) + " does not match " +
+          (c_.strings ? "pool_strings (needs string)" : "pool_int64s (needs int32/int64)"));
     }
     const int64_t rows = x->rank() == 2 ? x->dim(0) : 1;
     const int64_t cols = x->rank() == 2 ? x->dim(1) : x->dim(0);
@@ -104,7 +106,8 @@ class TfIdfVectorizerKernel : public OpKernel {
           if (it == children.end()) break;
           node = it->second;
           const int32_t id = c_.trie[static_cast<size_t>(node)].pool_id;
-          if (id >= 0 && len >= c_.min_gram && (len >= 2 || skip == 0)) ++counts[static_cast<size_t>(id)];
+          if (id >= 0 && len >= c_.min_gram && (len >= 2 || skip == 0))
+            ++counts[static_cast<size_t>(id)];
         }
       }
     }
@@ -163,9 +166,10 @@ StatusOr<std::unique_ptr<OpKernel>> CreateTfIdfVectorizer(const KernelInfo& info
     const int64_t begin = starts[i];
     const int64_t end = i + 1 < starts.size() ? starts[i + 1] : pool_size;
     if (begin < 0 || end < begin || end > pool_size || (end - begin) % gram != 0) {
-      return InvalidArgument(where + ": ngram_counts entry " + std::to_string(i) + " (" + std::to_string(begin) +
-                             ") does not split the pool of " + std::to_string(pool_size) + " items into " +
-                             std::to_string(gram) + "-grams");
+      return InvalidArgument(where + ": ngram_counts entry " + std::to_string(i) + " (" +
+                             std::to_string(begin) + ") does not split the pool of " +
+                             std::to_string(pool_size) + " items into " + std::to_string(gram) +
+                             "-grams");
     }
     for (int64_t g = begin; g < end; g += gram, ++pool_id) {
       int32_t node = 0;
@@ -190,7 +194,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateTfIdfVectorizer(const KernelInfo& info
   }
   for (int64_t idx : c.output_index) {
     if (idx < 0 || idx >= (int64_t{1} << 31)) {
-      return InvalidArgument(where + ": ngram_indexes entry " + std::to_string(idx) + " is out of range");
+      return InvalidArgument(where + ": ngram_indexes entry " + std::to_string(idx) +
+                             " is out of range");
     }
     c.output_size = std::max(c.output_size, idx + 1);
   }
@@ -198,8 +203,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateTfIdfVectorizer(const KernelInfo& info
   if (c.weights.empty()) {
     c.weights.assign(c.output_index.size(), 1.0f);
   } else if (c.weights.size() != c.output_index.size()) {
-    return InvalidArgument(where + ": weights has " + std::to_string(c.weights.size()) + " entries, expected " +
-                           std::to_string(c.output_index.size()));
+    return InvalidArgument(where + ": weights has " + std::to_string(c.weights.size()) +
+                           " entries, expected " + std::to_string(c.output_index.size()));
   }
   return MakeKernel<TfIdfVectorizerKernel>(std::move(c));
 }

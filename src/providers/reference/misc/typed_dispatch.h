@@ -1,11 +1,12 @@
 #pragma once
 // Run-time type dispatch that instantiates the callback only for the listed element types.
-// engine/dispatch.h's VisitType instantiates it for every type (strings included), which forces each
-// typed lambda to compile for std::string; these helpers do not.
+// engine/dispatch.h's VisitType instantiates it for every type (strings included), which forces
+// each typed lambda to compile for std::string; these helpers do not.
 //
 //   return misc::VisitFloat(t.dtype(), [&](auto tag) -> Status { using T = ...; }, where);
 
 #include <string>
+#include <utility>
 
 #include "engine/dispatch.h"
 
@@ -37,14 +38,14 @@ Status VisitQuantized(DataType type, F&& f, const std::string& where) {
 
 template <typename F>
 Status VisitNumeric(DataType type, F&& f, const std::string& where) {
-  return VisitOf<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t,
-                 uint32_t, uint64_t>(type, std::forward<F>(f), where);
+  return VisitOf<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
+                 uint16_t, uint32_t, uint64_t>(type, std::forward<F>(f), where);
 }
 
 template <typename F>
 Status VisitNumericOrBool(DataType type, F&& f, const std::string& where) {
-  return VisitOf<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t,
-                 uint32_t, uint64_t, bool>(type, std::forward<F>(f), where);
+  return VisitOf<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
+                 uint16_t, uint32_t, uint64_t, bool>(type, std::forward<F>(f), where);
 }
 
 }  // namespace berth::misc

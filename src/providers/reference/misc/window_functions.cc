@@ -25,7 +25,8 @@ class WindowKernel : public OpKernel {
     const std::string where = ctx.NodeLabel();
     ASSIGN_OR_RETURN(const Tensor* size_t_, ctx.RequireInput(0));
     ASSIGN_OR_RETURN(int64_t size, misc::ReadScalarInt(*size_t_, where, "size"));
-    if (size < 0) return InvalidArgument(where + ": window size must be >= 0, got " + std::to_string(size));
+    if (size < 0)
+      return InvalidArgument(where + ": window size must be >= 0, got " + std::to_string(size));
     std::vector<double> values(static_cast<size_t>(size));
     const int64_t denom = periodic_ ? size : size - 1;
     for (int64_t k = 0; k < size; ++k) {
@@ -34,7 +35,8 @@ class WindowKernel : public OpKernel {
         continue;
       }
       const double x = 2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(denom);
-      values[static_cast<size_t>(k)] = coeffs_.a0 - coeffs_.a1 * std::cos(x) + coeffs_.a2 * std::cos(2.0 * x);
+      values[static_cast<size_t>(k)] =
+          coeffs_.a0 - coeffs_.a1 * std::cos(x) + coeffs_.a2 * std::cos(2.0 * x);
     }
     Tensor* y = ctx.AllocateOutput(0, out_type_, {size});
     return misc::StoreDoubles(values, y, where);
@@ -48,9 +50,11 @@ class WindowKernel : public OpKernel {
 
 StatusOr<std::unique_ptr<OpKernel>> CreateWindow(const KernelInfo& info, CosineWindow coeffs) {
   const int64_t periodic = info.GetInt("periodic", 1);
-  if (periodic != 0 && periodic != 1) return InvalidArgument(info.NodeLabel() + ": 'periodic' must be 0 or 1");
-  ASSIGN_OR_RETURN(DataType out_type, misc::NumericTypeFromAttribute(info.GetInt("output_datatype", 1),
-                                                                     info.NodeLabel(), "output_datatype"));
+  if (periodic != 0 && periodic != 1)
+    return InvalidArgument(info.NodeLabel() + ": 'periodic' must be 0 or 1");
+  ASSIGN_OR_RETURN(DataType out_type,
+                   misc::NumericTypeFromAttribute(info.GetInt("output_datatype", 1),
+                                                  info.NodeLabel(), "output_datatype"));
   return MakeKernel<WindowKernel>(coeffs, periodic == 1, out_type);
 }
 

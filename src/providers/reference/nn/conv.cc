@@ -68,12 +68,22 @@ void ConvForward(const T* x, const T* w, const T* bias, T* y, const ConvShapes& 
                 g.pad_tail[i] == 0;
   }
   PatchGeometry pg{g.input, g.output, g.kernel, g.strides, g.dilations, g.pad_head};
-  std::vector<T> col(pointwise ? 0 : static_cast<size_t>(depth * out_size));
+  // One input channel and few filters per group (depthwise): a GEMM of depth K would be mostly
+  // overhead, so each filter is applied directly.
+  const bool depthwise = cg == 1 && mg <= 4 && !pointwise;
+  std::vector<T> col(pointwise || depthwise ? 0 : static_cast<size_t>(depth * out_size));
 
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t grp = 0; grp < s.group; ++grp) {
       const T* xg = x + (n * s.in_channels + grp * cg) * in_size;
       T* yg = y + (n * s.out_channels + grp * mg) * out_size;
+      if (depthwise) {
+        std::fill(yg, yg + mg * out_size, T(0));
+        for (int64_t m = 0; m < mg; ++m) {
+          PatchDot(xg, pg, w + (grp * mg + m) * ksize, yg + m * out_size);
+        }
+        continue;
+      }
       const T* cols = xg;
       if (!pointwise) {
         Im2Col(xg, cg, pg, pad_value, col.data());

@@ -130,15 +130,14 @@ StatusOr<WindowGeometry> ResolveForwardGeometry(const WindowAttributes& attrs,
         g.pad_head[i] = g.pad_tail[i] = 0;
         [[fallthrough]];
       case AutoPad::kNotSet: {
+        // span may be negative: with ceil_mode a window may still hang over the end.
         const int64_t span = in + g.pad_head[i] + g.pad_tail[i] - eff_k;
-        if (span < 0) {
-          out = 0;
-        } else if (attrs.ceil_mode) {
+        if (attrs.ceil_mode) {
           out = CeilDiv(span, s) + 1;
           // A window starting past the input and the head padding covers only tail padding.
-          if ((out - 1) * s >= in + g.pad_head[i]) --out;
+          if (out > 0 && (out - 1) * s >= in + g.pad_head[i]) --out;
         } else {
-          out = span / s + 1;
+          out = span < 0 ? 0 : span / s + 1;
         }
         break;
       }
@@ -153,118 +152,60 @@ StatusOr<WindowGeometry> ResolveForwardGeometry(const WindowAttributes& attrs,
   return g;
 }
 
-namespace {
-
-// Valid patch range [lo, hi) along one axis for kernel offset `koff` (= k * dilation - pad_head):
-// positions p with 0 <= p * stride + koff < image.
-void ValidRange(int64_t patches, int64_t stride, int64_t koff, int64_t image, int64_t* lo,
-                int64_t* hi) {
-  *lo = std::clamp<int64_t>(CeilDiv(-koff, stride), 0, patches);
-  *hi = std::clamp<int64_t>(CeilDiv(image - koff, stride), *lo, patches);
-}
-
-// Calls fn(image_row_offset or -1, col_row_pointer_offset, last_koff) for every (kernel index,
-// leading patch index) pair of one channel. The last axis is handled by the caller with ValidRange.
-template <typename Fn>
-void ForEachPatchRow(const PatchGeometry& g, Fn&& fn) {
-  const int r = static_cast<int>(g.image.size());
-  std::vector<int64_t> kidx(static_cast<size_t>(r), 0);
-  std::vector<int64_t> pidx(static_cast<size_t>(r), 0);
-  std::vector<int64_t> image_strides(static_cast<size_t>(r), 1);
-  for (int d = r - 2; d >= 0; --d) image_strides[d] = image_strides[d + 1] * g.image[d + 1];
-  int64_t kernel_size = Product(g.kernel);
-  int64_t lead_patches = 1;
-  for (int d = 0; d + 1 < r; ++d) lead_patches *= g.patches[d];
-  const int64_t last_patches = g.patches[r - 1];
-  int64_t row = 0;  // index into col rows of this channel: k * lead_patches + lead
-  for (int64_t k = 0; k < kernel_size; ++k) {
-    std::fill(pidx.begin(), pidx.end(), 0);
-    const int64_t last_koff = kidx[r - 1] * g.dilations[r - 1] - g.pad_head[r - 1];
-    for (int64_t lp = 0; lp < lead_patches; ++lp, ++row) {
-      int64_t offset = 0;
-      bool inside = true;
-      for (int d = 0; d + 1 < r; ++d) {
-        const int64_t pos = pidx[d] * g.strides[d] + kidx[d] * g.dilations[d] - g.pad_head[d];
-        if (pos < 0 || pos >= g.image[d]) {
-          inside = false;
-          break;
-        }
-        offset += pos * image_strides[d];
-      }
-      fn(inside ? offset : -1, row * last_patches, last_koff);
-      for (int d = r - 2; d >= 0; --d) {
-        if (++pidx[d] < g.patches[d]) break;
-        pidx[d] = 0;
-      }
-    }
-    for (int d = r - 1; d >= 0; --d) {
-      if (++kidx[d] < g.kernel[d]) break;
-      kidx[d] = 0;
-    }
-  }
-}
-
-}  // namespace
-
 template <typename T>
 void Im2Col(const T* image, int64_t channels, const PatchGeometry& g, T pad_value, T* col) {
-  const int r = static_cast<int>(g.image.size());
   const int64_t image_size = Product(g.image);
-  const int64_t col_per_channel = Product(g.kernel) * Product(g.patches);
-  if (r == 0) {
-    for (int64_t c = 0; c < channels; ++c) col[c] = image[c];
-    return;
+  const int64_t patches = Product(g.patches);
+  const int64_t col_per_channel = Product(g.kernel) * patches;
+  bool padded = false;  // without padding every tap of every patch is inside the image
+  for (size_t d = 0; d < g.image.size(); ++d) {
+    const int64_t span = (g.patches[d] - 1) * g.strides[d] + (g.kernel[d] - 1) * g.dilations[d];
+    padded = padded || g.pad_head[d] > 0 || span - g.pad_head[d] >= g.image[d];
   }
-  const int64_t last_patches = g.patches[r - 1];
-  const int64_t stride = g.strides[r - 1];
-  const int64_t last_image = g.image[r - 1];
+  if (padded) std::fill(col, col + channels * col_per_channel, pad_value);
   for (int64_t c = 0; c < channels; ++c) {
     const T* img = image + c * image_size;
     T* out = col + c * col_per_channel;
-    ForEachPatchRow(g, [&](int64_t offset, int64_t col_offset, int64_t koff) {
-      T* dst = out + col_offset;
-      if (offset < 0) {
-        std::fill(dst, dst + last_patches, pad_value);
-        return;
-      }
-      int64_t lo, hi;
-      ValidRange(last_patches, stride, koff, last_image, &lo, &hi);
-      std::fill(dst, dst + lo, pad_value);
-      const T* src = img + offset + koff + lo * stride;  // image element of patch `lo`
-      if (stride == 1) {
-        std::copy(src, src + (hi - lo), dst + lo);
+    ForEachPatchRun(g, [&](int64_t k, int64_t dst, int64_t src, int64_t count, int64_t step) {
+      T* d = out + k * patches + dst;
+      const T* s = img + src;
+      if (step == 1) {
+        std::copy(s, s + count, d);
       } else {
-        for (int64_t p = lo; p < hi; ++p) dst[p] = src[(p - lo) * stride];
+        for (int64_t i = 0; i < count; ++i) d[i] = s[i * step];
       }
-      std::fill(dst + hi, dst + last_patches, pad_value);
     });
   }
 }
 
 template <typename T>
 void Col2Im(const T* col, int64_t channels, const PatchGeometry& g, T* image) {
-  const int r = static_cast<int>(g.image.size());
   const int64_t image_size = Product(g.image);
-  const int64_t col_per_channel = Product(g.kernel) * Product(g.patches);
-  if (r == 0) {
-    for (int64_t c = 0; c < channels; ++c) image[c] += col[c];
-    return;
-  }
-  const int64_t last_patches = g.patches[r - 1];
-  const int64_t stride = g.strides[r - 1];
-  const int64_t last_image = g.image[r - 1];
+  const int64_t patches = Product(g.patches);
+  const int64_t col_per_channel = Product(g.kernel) * patches;
   for (int64_t c = 0; c < channels; ++c) {
     T* img = image + c * image_size;
     const T* in = col + c * col_per_channel;
-    ForEachPatchRow(g, [&](int64_t offset, int64_t col_offset, int64_t koff) {
-      if (offset < 0) return;
-      int64_t lo, hi;
-      ValidRange(last_patches, stride, koff, last_image, &lo, &hi);
-      const T* src = in + col_offset;
-      T* dst = img + offset + koff + lo * stride;  // image element of patch `lo`
-      for (int64_t p = lo; p < hi; ++p) dst[(p - lo) * stride] += src[p];
+    ForEachPatchRun(g, [&](int64_t k, int64_t dst, int64_t src, int64_t count, int64_t step) {
+      const T* s = in + k * patches + dst;
+      T* d = img + src;
+      for (int64_t i = 0; i < count; ++i) d[i * step] += s[i];
     });
   }
+}
+
+template <typename T>
+void PatchDot(const T* image, const PatchGeometry& g, const T* weights, T* out) {
+  ForEachPatchRun(g, [&](int64_t k, int64_t dst, int64_t src, int64_t count, int64_t step) {
+    const T w = weights[k];
+    T* d = out + dst;
+    const T* s = image + src;
+    if (step == 1) {
+      for (int64_t i = 0; i < count; ++i) d[i] += w * s[i];
+    } else {
+      for (int64_t i = 0; i < count; ++i) d[i] += w * s[i * step];
+    }
+  });
 }
 
 template void Im2Col<float>(const float*, int64_t, const PatchGeometry&, float, float*);
@@ -272,5 +213,8 @@ template void Im2Col<double>(const double*, int64_t, const PatchGeometry&, doubl
 template void Im2Col<int32_t>(const int32_t*, int64_t, const PatchGeometry&, int32_t, int32_t*);
 template void Col2Im<float>(const float*, int64_t, const PatchGeometry&, float*);
 template void Col2Im<double>(const double*, int64_t, const PatchGeometry&, double*);
+template void PatchDot<float>(const float*, const PatchGeometry&, const float*, float*);
+template void PatchDot<double>(const double*, const PatchGeometry&, const double*, double*);
+template void PatchDot<int32_t>(const int32_t*, const PatchGeometry&, const int32_t*, int32_t*);
 
 }  // namespace berth::nn

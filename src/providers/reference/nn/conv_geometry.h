@@ -3,6 +3,7 @@
 // validating kernel_shape/strides/dilations/pads/auto_pad, resolving the padding and output size for
 // given input sizes, and the im2col / col2im transforms that turn a convolution into a GEMM.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -72,11 +73,69 @@ struct PatchGeometry {
   std::vector<int64_t> pad_head;
 };
 
+// Enumerates, for one channel, the runs of patch positions along the last axis that read inside
+// the image, for every kernel tap: run(k, dst, src, count, src_step) means patches
+// [dst, dst + count) (flat, row-major over the patch grid) read the image elements
+// src + i * src_step (flat within the channel) for kernel tap k (flat, row-major over the kernel).
+// Taps that fall in the padding produce no run. All conv/pool inner loops are built on this.
+template <typename Run>
+void ForEachPatchRun(const PatchGeometry& g, Run&& run);
+
 // col[(c * K + k) * P + p] = image[c][pos(p, k)] or `pad_value` outside the image.
 template <typename T>
 void Im2Col(const T* image, int64_t channels, const PatchGeometry& g, T pad_value, T* col);
 // image[c][pos(p, k)] += col[(c * K + k) * P + p] for positions inside the image.
 template <typename T>
 void Col2Im(const T* col, int64_t channels, const PatchGeometry& g, T* image);
+// One channel, no column buffer: out[p] += sum_k weights[k] * image[pos(p, k)] (positions outside
+// the image contribute nothing). The direct form of a depthwise convolution.
+template <typename T>
+void PatchDot(const T* image, const PatchGeometry& g, const T* weights, T* out);
+
+// ---- implementation of ForEachPatchRun ----
+
+template <typename Run>
+void ForEachPatchRun(const PatchGeometry& g, Run&& run) {
+  const int r = static_cast<int>(g.image.size());
+  if (r == 0) {
+    run(int64_t{0}, int64_t{0}, int64_t{0}, int64_t{1}, int64_t{1});
+    return;
+  }
+  const auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+  std::vector<int64_t> kidx(static_cast<size_t>(r), 0), pidx(static_cast<size_t>(r), 0);
+  std::vector<int64_t> image_strides(static_cast<size_t>(r), 1);
+  for (int d = r - 2; d >= 0; --d) image_strides[d] = image_strides[d + 1] * g.image[d + 1];
+  int64_t kernel_size = 1, lead_patches = 1;
+  for (int d = 0; d < r; ++d) kernel_size *= g.kernel[d];
+  for (int d = 0; d + 1 < r; ++d) lead_patches *= g.patches[d];
+  const int64_t last_patches = g.patches[r - 1];
+  const int64_t stride = g.strides[r - 1];
+  const int64_t last_image = g.image[r - 1];
+  for (int64_t k = 0; k < kernel_size; ++k) {
+    // Patches p of the last axis with 0 <= p * stride + koff < image.
+    const int64_t koff = kidx[r - 1] * g.dilations[r - 1] - g.pad_head[r - 1];
+    const int64_t lo = std::clamp<int64_t>(ceil_div(-koff, stride), 0, last_patches);
+    const int64_t hi = std::clamp<int64_t>(ceil_div(last_image - koff, stride), lo, last_patches);
+    std::fill(pidx.begin(), pidx.end(), 0);
+    for (int64_t lp = 0; lp < lead_patches; ++lp) {
+      int64_t offset = 0;
+      bool inside = hi > lo;
+      for (int d = 0; inside && d + 1 < r; ++d) {
+        const int64_t pos = pidx[d] * g.strides[d] + kidx[d] * g.dilations[d] - g.pad_head[d];
+        inside = pos >= 0 && pos < g.image[d];
+        offset += pos * image_strides[d];
+      }
+      if (inside) run(k, lp * last_patches + lo, offset + koff + lo * stride, hi - lo, stride);
+      for (int d = r - 2; d >= 0; --d) {
+        if (++pidx[d] < g.patches[d]) break;
+        pidx[d] = 0;
+      }
+    }
+    for (int d = r - 1; d >= 0; --d) {
+      if (++kidx[d] < g.kernel[d]) break;
+      kidx[d] = 0;
+    }
+  }
+}
 
 }  // namespace berth::nn

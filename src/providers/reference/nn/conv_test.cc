@@ -18,6 +18,13 @@ using testing::OpTest;
 using testing::RunOp;
 using testing::StringAttr;
 
+// An OpTest for `op_type` at the default opset (spelled out to keep -Wextra quiet).
+OpTest Op(const char* op_type) {
+  OpTest t;
+  t.op_type = op_type;
+  return t;
+}
+
 Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -38,7 +45,7 @@ Tensor Ones(Shape shape) {
 
 TEST(ConvTest, PaddedAndStrided2d) {
   // The ONNX documentation example: 5x5 ramp, 3x3 ones kernel.
-  OpTest t{"Conv"};
+  OpTest t = Op("Conv");
   t.inputs = {Iota({1, 1, 5, 5}), Ones({1, 1, 3, 3})};
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 5, 5}, {
@@ -53,7 +60,7 @@ TEST(ConvTest, PaddedAndStrided2d) {
 
 TEST(ConvTest, AutoPadSameUpperAndLower) {
   // 1-D: input [0,1,2,3], kernel [1,10] (size 2): total pad 1.
-  OpTest t{"Conv"};
+  OpTest t = Op("Conv");
   t.inputs = {Tensor::FromVector<float>({1, 1, 4}, {0, 1, 2, 3}), Tensor::FromVector<float>({1, 1, 2}, {1, 10})};
   t.attributes["auto_pad"] = StringAttr("SAME_UPPER");  // extra pad at the end
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {10, 21, 32, 3}));
@@ -67,7 +74,7 @@ TEST(ConvTest, AutoPadSameUpperAndLower) {
 
 TEST(ConvTest, GroupsBiasAndDepthwise) {
   // Two groups of one channel each; kernels scale by 1 and by 2; bias 100 / 200.
-  OpTest t{"Conv"};
+  OpTest t = Op("Conv");
   t.attributes["group"] = IntAttr(2);
   t.inputs = {Tensor::FromVector<float>({1, 2, 1, 2}, {1, 2, 3, 4}), Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2}),
               Tensor::FromVector<float>({2}, {100, 200})};
@@ -146,7 +153,7 @@ TEST(ConvTest, MatchesDirectConvolutionAcrossGeometries) {
     for (size_t i = 0; i < wv.size(); ++i) w.data<float>()[i] = wv[i] = u(rng);
     Shape ys;
     std::vector<double> expect = DirectConv(xv, wv, c.x, c.w, c.group, c.strides, c.dil, c.pads, &ys);
-    OpTest t{"Conv"};
+    OpTest t = Op("Conv");
     t.inputs = {x, w};
     t.attributes["group"] = IntAttr(c.group);
     t.attributes["strides"] = IntsAttr(c.strides);
@@ -166,7 +173,7 @@ TEST(ConvTest, MatchesDirectConvolutionAcrossGeometries) {
 }
 
 TEST(ConvTest, EmptyBatchAndHalfPrecision) {
-  OpTest t{"Conv"};
+  OpTest t = Op("Conv");
   t.inputs = {Tensor(DataType::kFloat32, {0, 1, 3, 3}), Ones({2, 1, 2, 2})};
   ExpectTensorNear(RunFirst(t), Tensor(DataType::kFloat32, {0, 2, 2, 2}));
   std::vector<Float16> x;
@@ -177,7 +184,7 @@ TEST(ConvTest, EmptyBatchAndHalfPrecision) {
 
 TEST(ConvTransposeTest, DocumentationExampleAndBias) {
   // ONNX example: 3x3 ramp, two 3x3 ones kernels -> 5x5 per output channel.
-  OpTest t{"ConvTranspose"};
+  OpTest t = Op("ConvTranspose");
   t.inputs = {Iota({1, 1, 3, 3}), Ones({1, 2, 3, 3})};
   const std::vector<float> plane = {0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15,
                                     9, 20, 33, 24, 13, 6, 13, 21, 15, 8};
@@ -193,7 +200,7 @@ TEST(ConvTransposeTest, StridesPadsOutputShapeAndOutputPadding) {
   // 1-D, stride 2, kernel [1, 2]: x [1, 10] -> natural output [1, 2, 10, 20] (length 4).
   const Tensor x = Tensor::FromVector<float>({1, 1, 2}, {1, 10});
   const Tensor w = Tensor::FromVector<float>({1, 1, 2}, {1, 2});
-  OpTest t{"ConvTranspose"};
+  OpTest t = Op("ConvTranspose");
   t.attributes["strides"] = IntsAttr({2});
   t.inputs = {x, w};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {1, 2, 10, 20}));
@@ -217,7 +224,7 @@ TEST(ConvTransposeTest, StridesPadsOutputShapeAndOutputPadding) {
 }
 
 TEST(ConvTransposeTest, GroupsAndDilations) {
-  OpTest t{"ConvTranspose"};
+  OpTest t = Op("ConvTranspose");
   t.attributes["group"] = IntAttr(2);
   t.attributes["dilations"] = IntsAttr({2});
   // Channel 0 -> output 0 with kernel [1, 1]; channel 1 -> output 1 with kernel [1, -1].
@@ -226,7 +233,7 @@ TEST(ConvTransposeTest, GroupsAndDilations) {
 }
 
 TEST(ConvIntegerTest, ZeroPointsAndPadding) {
-  OpTest t{"ConvInteger"};
+  OpTest t = Op("ConvInteger");
   t.opset = 10;
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.inputs = {Tensor::FromVector<uint8_t>({1, 1, 3, 3}, {2, 3, 4, 5, 6, 7, 8, 9, 10}),

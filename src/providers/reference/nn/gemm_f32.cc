@@ -145,6 +145,63 @@ void MicroKernel(int64_t kc, const float* a, const float* b, float alpha, float*
   }
 }
 
+// y[0:n] += alpha * x[0:n]
+void Axpy(int64_t n, float alpha, const float* x, float* y) {
+  int64_t i = 0;
+#ifdef BERTH_GEMM_VECTOR_EXT
+  for (; i + kVec <= n; i += kVec) {
+    VecF xv, yv;
+    std::memcpy(&xv, x + i, sizeof(VecF));
+    std::memcpy(&yv, y + i, sizeof(VecF));
+    yv += alpha * xv;
+    std::memcpy(y + i, &yv, sizeof(VecF));
+  }
+#endif
+  for (; i < n; ++i) y[i] += alpha * x[i];
+}
+
+// sum x[0:n] * y[0:n], with several partial sums so the loop vectorises without -ffast-math.
+float Dot(int64_t n, const float* x, const float* y) {
+  int64_t i = 0;
+  float sum = 0.0f;
+#ifdef BERTH_GEMM_VECTOR_EXT
+  VecF acc0{}, acc1{};
+  for (; i + 2 * kVec <= n; i += 2 * kVec) {
+    VecF x0, x1, y0, y1;
+    std::memcpy(&x0, x + i, sizeof(VecF));
+    std::memcpy(&x1, x + i + kVec, sizeof(VecF));
+    std::memcpy(&y0, y + i, sizeof(VecF));
+    std::memcpy(&y1, y + i + kVec, sizeof(VecF));
+    acc0 += x0 * y0;
+    acc1 += x1 * y1;
+  }
+  acc0 += acc1;
+  for (int j = 0; j < kVec; ++j) sum += acc0[j];
+#endif
+  for (; i < n; ++i) sum += x[i] * y[i];
+  return sum;
+}
+
+// Few rows of C (matrix-vector products, e.g. a fully connected layer at batch 1): packing B would
+// cost as much as the product itself, so stream B directly.
+void GemmSmallM(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc) {
+  std::vector<float> row(static_cast<size_t>(K));
+  for (int64_t i = 0; i < M; ++i) {
+    const float* a = A + i * lda;
+    if (trans_a) {
+      for (int64_t k = 0; k < K; ++k) row[static_cast<size_t>(k)] = A[k * lda + i];
+      a = row.data();
+    }
+    float* c = C + i * ldc;
+    if (trans_b) {
+      for (int64_t j = 0; j < N; ++j) c[j] += alpha * Dot(K, a, B + j * ldb);
+    } else {
+      for (int64_t k = 0; k < K; ++k) Axpy(N, alpha * a[k], B + k * ldb, c);
+    }
+  }
+}
+
 }  // namespace
 
 void GemmF32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
@@ -160,6 +217,10 @@ void GemmF32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float 
     }
   }
   if (K <= 0 || alpha == 0.0f) return;
+  if (M < kMr) {
+    GemmSmallM(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    return;
+  }
 
   const int64_t nc_max = std::min(kNc, (N + kNr - 1) / kNr * kNr);
   const int64_t kc_max = std::min(kKc, K);

@@ -5,6 +5,7 @@
 // Follows PyTorch's grid_sampler_2d, which the ONNX reference reproduces: bilinear and nearest pad
 // the sampling coordinate, bicubic pads each of its 16 taps.
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -111,6 +112,10 @@ class GridSampleKernel : public OpKernel {
 
   template <typename T>
   double Sample(const T* plane, int64_t H, int64_t W, double gx, double gy) const {
+    if (!std::isfinite(gx) || !std::isfinite(gy)) return 0.0;
+    // Far-away coordinates read only padding; bounding them keeps the integer conversions defined.
+    gx = std::clamp(gx, -1e6, 1e6);
+    gy = std::clamp(gy, -1e6, 1e6);
     double ix = Unnormalize(gx, W, align_);
     double iy = Unnormalize(gy, H, align_);
     if (mode_ == SampleMode::kBicubic) {

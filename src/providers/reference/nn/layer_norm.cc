@@ -21,8 +21,10 @@ namespace {
 struct Broadcast {
   std::vector<double> values;
   bool per_block = true;
-  double at(int64_t row, int64_t i, int64_t block) const {
-    return per_block ? values[static_cast<size_t>(i)] : values[static_cast<size_t>(row * block + i)];
+  // The values for row `row` (of `block` elements), converted to C.
+  template <typename C>
+  const C* Row(const std::vector<C>& converted, int64_t row, int64_t block) const {
+    return converted.data() + (per_block ? 0 : row * block);
   }
 };
 
@@ -92,6 +94,8 @@ class LayerNormKernel : public OpKernel {
             using C = ComputeT<T>;
             const T* xd = x->data<T>();
             T* yd = y->data<T>();
+            const std::vector<C> sc(scale.values.begin(), scale.values.end());
+            const std::vector<C> bc(bias.values.begin(), bias.values.end());
             for (int64_t r = 0; r < rows; ++r) {
               const T* xr = xd + r * block;
               T* yr = yd + r * block;
@@ -105,10 +109,17 @@ class LayerNormKernel : public OpKernel {
               }
               var = block ? var / static_cast<double>(block) : 0.0;
               const double inv = 1.0 / std::sqrt(var + epsilon_);
-              for (int64_t i = 0; i < block; ++i) {
-                double v = (static_cast<double>(static_cast<C>(xr[i])) - mean) * inv * scale.at(r, i, block);
-                if (bias_t) v += bias.at(r, i, block);
-                yr[i] = static_cast<T>(static_cast<C>(v));
+              const C cm = static_cast<C>(mean), ci = static_cast<C>(inv);
+              const C* srow = scale.Row(sc, r, block);
+              if (bias_t) {
+                const C* brow = bias.Row(bc, r, block);
+                for (int64_t i = 0; i < block; ++i) {
+                  yr[i] = static_cast<T>((static_cast<C>(xr[i]) - cm) * ci * srow[i] + brow[i]);
+                }
+              } else {
+                for (int64_t i = 0; i < block; ++i) {
+                  yr[i] = static_cast<T>((static_cast<C>(xr[i]) - cm) * ci * srow[i]);
+                }
               }
               if (mean_out) Store(mean_out, r, mean);
               if (inv_out) Store(inv_out, r, inv);

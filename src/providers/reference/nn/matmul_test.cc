@@ -14,6 +14,13 @@ using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
 
+// An OpTest for `op_type` at the default opset (spelled out to keep -Wextra quiet).
+OpTest Op(const char* op_type) {
+  OpTest t;
+  t.op_type = op_type;
+  return t;
+}
+
 Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -24,7 +31,7 @@ const Tensor kA = Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
 const Tensor kB = Tensor::FromVector<float>({3, 2}, {7, 8, 9, 10, 11, 12});
 
 TEST(MatMulTest, MatrixAndVectorOperands) {
-  OpTest t{"MatMul"};
+  OpTest t = Op("MatMul");
   t.inputs = {kA, kB};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({2, 2}, {58, 64, 139, 154}));
   t.inputs = {Tensor::FromVector<float>({3}, {1, 2, 3}), kB};  // 1-D A: M dropped
@@ -36,7 +43,7 @@ TEST(MatMulTest, MatrixAndVectorOperands) {
 }
 
 TEST(MatMulTest, BroadcastsBatchDimensions) {
-  OpTest t{"MatMul"};
+  OpTest t = Op("MatMul");
   // A [2,1,2,2]: I and 2I. B [3,2,2]. Out [2,3,2,2] = (a+1) * B[b].
   t.inputs = {Tensor::FromVector<float>({2, 1, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2}),
               Tensor::FromVector<float>({3, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 1, 0})};
@@ -52,7 +59,7 @@ TEST(MatMulTest, BroadcastsBatchDimensions) {
 }
 
 TEST(MatMulTest, EmptyAndMismatchedShapes) {
-  OpTest t{"MatMul"};
+  OpTest t = Op("MatMul");
   t.inputs = {Tensor(DataType::kFloat32, {2, 0}), Tensor(DataType::kFloat32, {0, 3})};
   ExpectTensorNear(RunFirst(t), Tensor(DataType::kFloat32, {2, 3}));
   t.inputs = {Tensor(DataType::kFloat32, {0, 4}), Tensor(DataType::kFloat32, {4, 3})};
@@ -68,7 +75,7 @@ TEST(MatMulTest, EmptyAndMismatchedShapes) {
 }
 
 TEST(MatMulTest, IntegerAndHalfTypes) {
-  OpTest t{"MatMul"};
+  OpTest t = Op("MatMul");
   t.inputs = {Tensor::FromVector<int32_t>({2, 3}, {1, 2, 3, 4, 5, 6}),
               Tensor::FromVector<int32_t>({3, 2}, {7, 8, 9, 10, 11, 12})};
   ExpectTensorEq(RunFirst(t), Tensor::FromVector<int32_t>({2, 2}, {58, 64, 139, 154}));
@@ -84,7 +91,7 @@ TEST(MatMulTest, IntegerAndHalfTypes) {
 }
 
 TEST(GemmTest, TransposesAlphaBetaAndBroadcastBias) {
-  OpTest t{"Gemm"};
+  OpTest t = Op("Gemm");
   t.attributes["transA"] = IntAttr(1);
   t.attributes["transB"] = IntAttr(1);
   t.attributes["alpha"] = FloatAttr(2);
@@ -94,7 +101,7 @@ TEST(GemmTest, TransposesAlphaBetaAndBroadcastBias) {
               Tensor::FromVector<float>({2}, {10, 20})};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({2, 2}, {121, 138, 283, 318}));
 
-  OpTest col{"Gemm"};
+  OpTest col = Op("Gemm");
   col.inputs = {kA, kB, Tensor::FromVector<float>({2, 1}, {1, 2})};
   ExpectTensorNear(RunFirst(col), Tensor::FromVector<float>({2, 2}, {59, 65, 141, 156}));
   col.inputs = {kA, kB, Tensor::Scalar<float>(1)};
@@ -102,7 +109,7 @@ TEST(GemmTest, TransposesAlphaBetaAndBroadcastBias) {
 }
 
 TEST(GemmTest, OptionalBiasAndErrors) {
-  OpTest t{"Gemm"};
+  OpTest t = Op("Gemm");
   t.opset = 11;
   t.inputs = {kA, kB};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({2, 2}, {58, 64, 139, 154}));
@@ -120,7 +127,7 @@ TEST(GemmTest, OptionalBiasAndErrors) {
 TEST(MatMulIntegerTest, ZeroPointsPerTensorAndPerColumn) {
   const Tensor a = Tensor::FromVector<uint8_t>({4, 3}, {11, 7, 3, 10, 6, 2, 9, 5, 1, 8, 4, 0});
   const Tensor b = Tensor::FromVector<uint8_t>({3, 2}, {1, 4, 2, 5, 3, 6});
-  OpTest t{"MatMulInteger"};
+  OpTest t = Op("MatMulInteger");
   t.opset = 10;
   t.inputs = {a, b, Tensor::Scalar<uint8_t>(12), Tensor::Scalar<uint8_t>(0)};
   ExpectTensorEq(RunFirst(t),

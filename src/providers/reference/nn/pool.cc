@@ -1,7 +1,12 @@
 // Windowed pooling over N-d spatial dimensions: MaxPool (with optional Indices output,
 // storage_order, dilations, ceil_mode), AveragePool (count_include_pad, ceil_mode) and LpPool.
 // Input X [N, C, D1, ...]; each (n, c) plane is pooled independently.
+//
+// The values are computed tap-major with ForEachPatchRun (for each kernel tap, a contiguous run of
+// outputs is updated from a strided run of inputs), which keeps the inner loops free of per-window
+// bookkeeping. MaxPool's Indices output needs the argmax per window and uses a window-major walk.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -28,37 +33,29 @@ class WindowWalker {
   }
 
   // Calls f(input flat offset within the plane) for every tap of the current window inside the input.
+  // The taps along the last axis are contiguous runs (step = dilation); the leading axes are walked
+  // with an odometer.
   template <typename F>
   void ForEachTap(F&& f) {
     for (int d = 0; d < r_; ++d) {
       if (klo_[d] >= khi_[d]) return;
       kidx_[d] = klo_[d];
     }
+    const int last = r_ - 1;
+    const int64_t step = g_.dilations[last];
+    const int64_t first = start_[last] + klo_[last] * step;
+    const int64_t count = khi_[last] - klo_[last];
     while (true) {
-      int64_t offset = 0;
-      for (int d = 0; d < r_; ++d) offset += (start_[d] + kidx_[d] * g_.dilations[d]) * in_strides_[d];
-      f(offset);
-      int d = r_ - 1;
+      int64_t offset = first;
+      for (int d = 0; d < last; ++d) offset += (start_[d] + kidx_[d] * g_.dilations[d]) * in_strides_[d];
+      for (int64_t k = 0; k < count; ++k, offset += step) f(offset);
+      int d = last - 1;
       for (; d >= 0; --d) {
         if (++kidx_[d] < khi_[d]) break;
         kidx_[d] = klo_[d];
       }
       if (d < 0) return;
     }
-  }
-
-  // Number of taps of the current window inside [-pad_head, input + pad_tail) (count_include_pad).
-  int64_t PaddedWindowSize() const {
-    int64_t n = 1;
-    for (int d = 0; d < r_; ++d) {
-      int64_t count = 0;
-      for (int64_t k = 0; k < g_.kernel[d]; ++k) {
-        const int64_t pos = start_[d] + k * g_.dilations[d];
-        if (pos >= -g_.pad_head[d] && pos < g_.input[d] + g_.pad_tail[d]) ++count;
-      }
-      n *= count;
-    }
-    return n;
   }
 
   template <typename Visit>
@@ -70,8 +67,14 @@ class WindowWalker {
         start_[d] = out_idx_[d] * g_.strides[d] - g_.pad_head[d];
         // taps k with 0 <= start + k * dil < input
         const int64_t dil = g_.dilations[d];
-        int64_t lo = start_[d] >= 0 ? 0 : (-start_[d] + dil - 1) / dil;
-        int64_t hi = g_.input[d] - start_[d] <= 0 ? 0 : (g_.input[d] - start_[d] + dil - 1) / dil;
+        int64_t lo, hi;
+        if (dil == 1) {  // the common case, without divisions
+          lo = std::max<int64_t>(0, -start_[d]);
+          hi = std::max<int64_t>(0, g_.input[d] - start_[d]);
+        } else {
+          lo = start_[d] >= 0 ? 0 : (-start_[d] + dil - 1) / dil;
+          hi = g_.input[d] - start_[d] <= 0 ? 0 : (g_.input[d] - start_[d] + dil - 1) / dil;
+        }
         klo_[d] = std::min(lo, g_.kernel[d]);
         khi_[d] = std::min(hi, g_.kernel[d]);
       }
@@ -147,62 +150,122 @@ class PoolKernel : public OpKernel {
  private:
   template <typename T>
   void Run(const Tensor& x, const WindowGeometry& g, Tensor* y, Tensor* indices) const {
+    if (indices) {
+      RunMaxWithIndices<T>(x, g, y, indices);
+      return;
+    }
     using C = ComputeT<T>;
     using Acc = std::conditional_t<std::is_same_v<C, double>, double, float>;
     const int64_t planes = x.dim(0) * x.dim(1);
     const int64_t in_size = g.input_size();
     const int64_t out_size = g.output_size();
+    const PatchGeometry pg{g.input, g.output, g.kernel, g.strides, g.dilations, g.pad_head};
+    const std::vector<Acc> divisor = kind_ == PoolKind::kAverage ? Divisors<Acc>(g) : std::vector<Acc>();
+    const Acc p = static_cast<Acc>(p_);
+    std::vector<Acc> acc(static_cast<size_t>(out_size));
     const T* xd = x.data<T>();
     T* yd = y->data<T>();
-    int64_t* id = indices ? indices->data<int64_t>() : nullptr;
+    for (int64_t plane = 0; plane < planes; ++plane) {
+      const T* xp = xd + plane * in_size;
+      T* yp = yd + plane * out_size;
+      if (kind_ == PoolKind::kMax) {
+        std::fill(acc.begin(), acc.end(), -std::numeric_limits<Acc>::infinity());
+        ForEachPatchRun(pg, [&](int64_t, int64_t dst, int64_t src, int64_t count, int64_t step) {
+          Acc* a = acc.data() + dst;
+          const T* s = xp + src;
+          for (int64_t i = 0; i < count; ++i) {
+            const Acc v = static_cast<Acc>(static_cast<C>(s[i * step]));
+            a[i] = v > a[i] ? v : a[i];
+          }
+        });
+        for (int64_t o = 0; o < out_size; ++o) yp[o] = static_cast<T>(static_cast<C>(acc[o]));
+      } else if (kind_ == PoolKind::kAverage) {
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        ForEachPatchRun(pg, [&](int64_t, int64_t dst, int64_t src, int64_t count, int64_t step) {
+          Acc* a = acc.data() + dst;
+          const T* s = xp + src;
+          for (int64_t i = 0; i < count; ++i) a[i] += static_cast<Acc>(static_cast<C>(s[i * step]));
+        });
+        for (int64_t o = 0; o < out_size; ++o) {
+          yp[o] = static_cast<T>(static_cast<C>(divisor[o] > 0 ? acc[o] / divisor[o] : Acc(0)));
+        }
+      } else {
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        ForEachPatchRun(pg, [&](int64_t, int64_t dst, int64_t src, int64_t count, int64_t step) {
+          Acc* a = acc.data() + dst;
+          const T* s = xp + src;
+          for (int64_t i = 0; i < count; ++i) {
+            const Acc v = std::fabs(static_cast<Acc>(static_cast<C>(s[i * step])));
+            a[i] += p == Acc(2) ? v * v : (p == Acc(1) ? v : std::pow(v, p));
+          }
+        });
+        for (int64_t o = 0; o < out_size; ++o) {
+          const Acc v = p == Acc(2) ? std::sqrt(acc[o]) : (p == Acc(1) ? acc[o] : std::pow(acc[o], Acc(1) / p));
+          yp[o] = static_cast<T>(static_cast<C>(v));
+        }
+      }
+    }
+  }
+
+  // AveragePool divisor per output position: the taps inside the input, or (count_include_pad)
+  // inside the padded input. Separable: the product of per-axis counts.
+  template <typename Acc>
+  std::vector<Acc> Divisors(const WindowGeometry& g) const {
+    const int r = g.rank();
+    std::vector<std::vector<int64_t>> per_axis(static_cast<size_t>(r));
+    for (int d = 0; d < r; ++d) {
+      const int64_t lo = count_include_pad_ ? -g.pad_head[d] : 0;
+      const int64_t hi = count_include_pad_ ? g.input[d] + g.pad_tail[d] : g.input[d];
+      for (int64_t o = 0; o < g.output[d]; ++o) {
+        int64_t n = 0;
+        for (int64_t k = 0; k < g.kernel[d]; ++k) {
+          const int64_t pos = o * g.strides[d] - g.pad_head[d] + k * g.dilations[d];
+          n += pos >= lo && pos < hi;
+        }
+        per_axis[d].push_back(n);
+      }
+    }
+    std::vector<Acc> out(static_cast<size_t>(g.output_size()));
+    std::vector<int64_t> idx(static_cast<size_t>(r), 0);
+    for (size_t o = 0; o < out.size(); ++o) {
+      int64_t n = 1;
+      for (int d = 0; d < r; ++d) n *= per_axis[d][static_cast<size_t>(idx[d])];
+      out[o] = static_cast<Acc>(n);
+      for (int d = r - 1; d >= 0; --d) {
+        if (++idx[d] < g.output[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  template <typename T>
+  void RunMaxWithIndices(const Tensor& x, const WindowGeometry& g, Tensor* y, Tensor* indices) const {
+    using C = ComputeT<T>;
+    const int64_t planes = x.dim(0) * x.dim(1);
+    const int64_t in_size = g.input_size();
+    const int64_t out_size = g.output_size();
+    const T* xd = x.data<T>();
+    T* yd = y->data<T>();
+    int64_t* id = indices->data<int64_t>();
     WindowWalker walker(g);
     for (int64_t plane = 0; plane < planes; ++plane) {
       const T* xp = xd + plane * in_size;
       T* yp = yd + plane * out_size;
       walker.ForEachOutput([&](int64_t o) {
-        switch (kind_) {
-          case PoolKind::kMax: {
-            C best = std::numeric_limits<C>::lowest();
-            if constexpr (std::numeric_limits<C>::has_infinity) best = -std::numeric_limits<C>::infinity();
-            int64_t best_at = -1;
-            walker.ForEachTap([&](int64_t off) {
-              const C v = static_cast<C>(xp[off]);
-              if (best_at < 0 || v > best) {
-                best = v;
-                best_at = off;
-              }
-            });
-            yp[o] = static_cast<T>(best);
-            if (id) {
-              const int64_t at = best_at < 0 ? 0 : best_at;
-              id[plane * out_size + o] =
-                  plane * in_size + (storage_order_ == 1 ? walker.ColumnMajor(at) : at);
-            }
-            break;
+        C best = std::numeric_limits<C>::lowest();
+        if constexpr (std::numeric_limits<C>::has_infinity) best = -std::numeric_limits<C>::infinity();
+        int64_t best_at = -1;
+        walker.ForEachTap([&](int64_t off) {
+          const C v = static_cast<C>(xp[off]);
+          if (best_at < 0 || v > best) {
+            best = v;
+            best_at = off;
           }
-          case PoolKind::kAverage: {
-            Acc sum = 0;
-            int64_t count = 0;
-            walker.ForEachTap([&](int64_t off) {
-              sum += static_cast<Acc>(static_cast<C>(xp[off]));
-              ++count;
-            });
-            if (count_include_pad_) count = walker.PaddedWindowSize();
-            yp[o] = static_cast<T>(count > 0 ? sum / static_cast<Acc>(count) : Acc(0));
-            break;
-          }
-          case PoolKind::kLp: {
-            Acc sum = 0;
-            const Acc p = static_cast<Acc>(p_);
-            walker.ForEachTap([&](int64_t off) {
-              const Acc v = std::fabs(static_cast<Acc>(static_cast<C>(xp[off])));
-              sum += p == Acc(2) ? v * v : (p == Acc(1) ? v : std::pow(v, p));
-            });
-            yp[o] = static_cast<T>(p == Acc(2) ? std::sqrt(sum)
-                                               : (p == Acc(1) ? sum : std::pow(sum, Acc(1) / p)));
-            break;
-          }
-        }
+        });
+        yp[o] = static_cast<T>(best);
+        const int64_t at = best_at < 0 ? 0 : best_at;
+        id[plane * out_size + o] = plane * in_size + (storage_order_ == 1 ? walker.ColumnMajor(at) : at);
       });
     }
   }

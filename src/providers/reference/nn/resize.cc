@@ -107,7 +107,8 @@ AxisPlan PlanAxis(const ResizeConfig& c, int64_t in, int64_t out, double scale, 
     const double x = OriginalCoordinate(c, static_cast<double>(j), scale, in, roi_start, roi_end);
     int64_t* idx = &p.index[static_cast<size_t>(j * p.taps)];
     double* w = &p.weight[static_cast<size_t>(j * p.taps)];
-    if (c.coord == Coord::kTfCropAndResize && (x < 0 || x > static_cast<double>(in - 1))) {
+    if (!std::isfinite(x) || std::fabs(x) > 1e15 ||
+        (c.coord == Coord::kTfCropAndResize && (x < 0 || x > static_cast<double>(in - 1)))) {
       p.outside[static_cast<size_t>(j)] = 1;
       p.identity = false;
       continue;
@@ -168,6 +169,24 @@ void InterpolateAxis(const std::vector<C>& src, std::vector<C>* dst, int64_t out
                      const AxisPlan& p, C extrapolation) {
   dst->assign(static_cast<size_t>(outer * p.out * inner), C(0));
   std::vector<C> w(p.weight.begin(), p.weight.end());
+  if (inner == 1) {  // the last axis: gather taps per output element
+    for (int64_t o = 0; o < outer; ++o) {
+      const C* s = src.data() + o * p.in;
+      C* d = dst->data() + o * p.out;
+      for (int64_t j = 0; j < p.out; ++j) {
+        if (p.outside[static_cast<size_t>(j)]) {
+          d[j] = extrapolation;
+          continue;
+        }
+        const int64_t* idx = &p.index[static_cast<size_t>(j * p.taps)];
+        const C* wj = &w[static_cast<size_t>(j * p.taps)];
+        C acc = 0;
+        for (int k = 0; k < p.taps; ++k) acc += wj[k] * s[idx[k]];
+        d[j] = acc;
+      }
+    }
+    return;
+  }
   for (int64_t o = 0; o < outer; ++o) {
     const C* s = src.data() + o * p.in * inner;
     C* d = dst->data() + o * p.out * inner;
@@ -273,7 +292,9 @@ class ResizeKernel : public OpKernel {
         for (size_t i = 0; i < na; ++i) {
           const size_t a = static_cast<size_t>(axes[i]);
           scales[a] = common;
-          out_shape[a] = static_cast<int64_t>(std::nearbyint(common * static_cast<double>(x->dim(axes[i]))));
+          const double size = std::nearbyint(common * static_cast<double>(x->dim(axes[i])));
+          if (!(size < 1e15)) return InvalidArgument(where + ": sizes give an output that is too large");
+          out_shape[a] = static_cast<int64_t>(size);
         }
       }
     } else if (has_scales) {
@@ -294,12 +315,19 @@ class ResizeKernel : public OpKernel {
         if (!(s[i] > 0)) return InvalidArgument(where + ": scales must be positive, got " + std::to_string(s[i]));
         const size_t a = static_cast<size_t>(axes[i]);
         scales[a] = s[i];
-        out_shape[a] = static_cast<int64_t>(std::floor(static_cast<double>(x->dim(axes[i])) * s[i]));
+        const double size = std::floor(static_cast<double>(x->dim(axes[i])) * s[i]);
+        if (!(size < 1e15)) return InvalidArgument(where + ": scale " + std::to_string(s[i]) + " is too large");
+        out_shape[a] = static_cast<int64_t>(size);
       }
     } else {
       return InvalidArgument(where + ": one of 'scales' and 'sizes' must be given");
     }
 
+    for (size_t a = 0; a < r; ++a) {
+      if (out_shape[a] < 0 || out_shape[a] > (int64_t{1} << 40)) {
+        return InvalidArgument(where + ": the output size along axis " + std::to_string(a) + " is out of range");
+      }
+    }
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), out_shape);
     if (y->numel() == 0) return Status::Ok();
     if (x->numel() == 0) {

@@ -17,6 +17,13 @@ using testing::OpTest;
 using testing::RunOp;
 using testing::StringAttr;
 
+// An OpTest for `op_type` at the default opset (spelled out to keep -Wextra quiet).
+OpTest Op(const char* op_type) {
+  OpTest t;
+  t.op_type = op_type;
+  return t;
+}
+
 Tensor RunFirst(const OpTest& t) {
   auto out = RunOp(t);
   EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -27,7 +34,7 @@ Tensor F(Shape s, std::vector<float> v) { return Tensor::FromVector<float>(std::
 Tensor I(Shape s, std::vector<int64_t> v) { return Tensor::FromVector<int64_t>(std::move(s), v); }
 
 TEST(ResizeTest, NearestHalfPixelUpsample) {
-  OpTest t{"Resize"};
+  OpTest t = Op("Resize");
   t.inputs = {F({1, 1, 2, 2}, {1, 2, 3, 4}), Value(), F({4}, {1, 1, 2, 2})};
   ExpectTensorNear(RunFirst(t), F({1, 1, 4, 4}, {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
   // Integers are copied exactly.
@@ -36,7 +43,7 @@ TEST(ResizeTest, NearestHalfPixelUpsample) {
 }
 
 TEST(ResizeTest, LinearModesAndCoordinateTransforms) {
-  OpTest t{"Resize"};
+  OpTest t = Op("Resize");
   t.attributes["mode"] = StringAttr("linear");
   t.inputs = {F({1, 2}, {1, 3}), Value(), F({2}, {1, 2})};
   ExpectTensorNear(RunFirst(t), F({1, 4}, {1, 1.5f, 2.5f, 3}));
@@ -49,7 +56,7 @@ TEST(ResizeTest, LinearModesAndCoordinateTransforms) {
 }
 
 TEST(ResizeTest, TfCropAndResizeExtrapolates) {
-  OpTest t{"Resize"};
+  OpTest t = Op("Resize");
   t.attributes["mode"] = StringAttr("linear");
   t.attributes["coordinate_transformation_mode"] = StringAttr("tf_crop_and_resize");
   t.attributes["extrapolation_value"] = FloatAttr(99);
@@ -60,14 +67,14 @@ TEST(ResizeTest, TfCropAndResizeExtrapolates) {
 }
 
 TEST(ResizeTest, CubicKeepsConstantsAndAxesOpset18) {
-  OpTest t{"Resize"};
+  OpTest t = Op("Resize");
   t.attributes["mode"] = StringAttr("cubic");
   t.inputs = {F({1, 1, 2, 3}, {5, 5, 5, 5, 5, 5}), Value(), F({4}, {1, 1, 1.5f, 2})};
   ExpectTensorNear(RunFirst(t), F({1, 1, 3, 6}, std::vector<float>(18, 5.0f)), 1e-5, 1e-5);
   t.attributes["exclude_outside"] = IntAttr(1);
   ExpectTensorNear(RunFirst(t), F({1, 1, 3, 6}, std::vector<float>(18, 5.0f)), 1e-5, 1e-5);
 
-  OpTest a{"Resize"};
+  OpTest a = Op("Resize");
   a.opset = 18;
   a.attributes["axes"] = IntsAttr({-1});
   a.inputs = {F({2, 2}, {1, 2, 3, 4}), Value(), F({1}, {2})};
@@ -79,14 +86,14 @@ TEST(ResizeTest, CubicKeepsConstantsAndAxesOpset18) {
 }
 
 TEST(ResizeTest, Opset10AndErrors) {
-  OpTest t{"Resize"};
+  OpTest t = Op("Resize");
   t.opset = 10;  // asymmetric; nearest rounds up when downsampling
   t.inputs = {F({1, 4}, {1, 2, 3, 4}), F({2}, {1, 0.5f})};
   ExpectTensorNear(RunFirst(t), F({1, 2}, {1, 3}));
   t.inputs = {F({1, 5}, {1, 2, 3, 4, 5}), F({2}, {1, 0.6f})};  // x = 0, 1.67, 3.33 -> 0, 2, 4
   ExpectTensorNear(RunFirst(t), F({1, 3}, {1, 3, 5}));
 
-  OpTest e{"Resize"};
+  OpTest e = Op("Resize");
   e.inputs = {F({1, 2}, {1, 2}), Value(), F({2}, {1, 2}), I({2}, {1, 4})};
   EXPECT_FALSE(RunOp(e).ok());  // both scales and sizes
   e.inputs = {F({1, 2}, {1, 2})};
@@ -101,12 +108,12 @@ TEST(ResizeTest, Opset10AndErrors) {
 }
 
 TEST(UpsampleTest, AttributeAndInputScales) {
-  OpTest t{"Upsample"};
+  OpTest t = Op("Upsample");
   t.opset = 7;
   t.attributes["scales"] = FloatsAttr({1, 2});
   t.inputs = {F({1, 2}, {1, 2})};
   ExpectTensorNear(RunFirst(t), F({1, 4}, {1, 1, 2, 2}));
-  OpTest u{"Upsample"};
+  OpTest u = Op("Upsample");
   u.opset = 9;
   u.attributes["mode"] = StringAttr("linear");
   u.inputs = {F({1, 2}, {1, 2}), F({2}, {1, 2})};

@@ -55,8 +55,16 @@ class RoiAlignKernel : public OpKernel {
       }
     }
     const std::vector<double> roi = ToDoubles(*rois);
+    for (int64_t r = 0; r < num_rois; ++r) {
+      const double* b = &roi[static_cast<size_t>(r * 4)];
+      for (int k = 0; k < 4; ++k) {
+        if (!std::isfinite(b[k] * spatial_scale_) || std::fabs(b[k] * spatial_scale_) > 1e9) {
+          return InvalidArgument(where + ": roi " + std::to_string(r) + " has a non-finite or huge coordinate");
+        }
+      }
+    }
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), {num_rois, C, out_h_, out_w_});
-    if (y->numel() == 0) return Status::Ok();
+    if (y->numel() == 0 || H == 0 || W == 0) return Status::Ok();  // empty images pool to zeros
     return VisitType(
         x->dtype(), kFloatTypes,
         [&](auto tag) -> Status {
@@ -67,7 +75,7 @@ class RoiAlignKernel : public OpKernel {
             std::vector<Sample> samples;
             for (int64_t r = 0; r < num_rois; ++r) {
               int64_t grid_h, grid_w;
-              Plan(&roi[static_cast<size_t>(r * 4)], H, W, &samples, &grid_h, &grid_w);
+              RETURN_IF_ERROR(Plan(&roi[static_cast<size_t>(r * 4)], H, W, &samples, &grid_h, &grid_w, where));
               const int64_t per_bin = grid_h * grid_w;
               const double count = static_cast<double>(std::max<int64_t>(per_bin, 1));
               for (int64_t c = 0; c < C; ++c) {
@@ -104,8 +112,8 @@ class RoiAlignKernel : public OpKernel {
 
  private:
   // Bilinear sample positions and weights for every bin of one ROI, bin-major.
-  void Plan(const double* box, int64_t H, int64_t W, std::vector<Sample>* samples, int64_t* grid_h,
-            int64_t* grid_w) const {
+  Status Plan(const double* box, int64_t H, int64_t W, std::vector<Sample>* samples, int64_t* grid_h,
+              int64_t* grid_w, const std::string& where) const {
     const double offset = half_pixel_ ? 0.5 : 0.0;
     const double start_w = box[0] * spatial_scale_ - offset;
     const double start_h = box[1] * spatial_scale_ - offset;
@@ -122,6 +130,9 @@ class RoiAlignKernel : public OpKernel {
     *grid_w = sampling_ratio_ > 0 ? sampling_ratio_ : static_cast<int64_t>(std::ceil(roi_w / static_cast<double>(out_w_)));
     *grid_h = std::max<int64_t>(*grid_h, 0);
     *grid_w = std::max<int64_t>(*grid_w, 0);
+    if (static_cast<double>(*grid_h) * static_cast<double>(*grid_w) * static_cast<double>(out_h_ * out_w_) > 1e8) {
+      return InvalidArgument(where + ": a region needs more than 1e8 bilinear samples; set sampling_ratio");
+    }
     samples->clear();
     samples->reserve(static_cast<size_t>(out_h_ * out_w_ * *grid_h * *grid_w));
     for (int64_t ph = 0; ph < out_h_; ++ph) {
@@ -167,6 +178,7 @@ class RoiAlignKernel : public OpKernel {
         }
       }
     }
+    return Status::Ok();
   }
 
   bool max_mode_;

@@ -43,9 +43,13 @@ TEST(LstmTest, HandComputedZeroWeights) {
   t.op_type = "LSTM";
   t.num_outputs = 3;
   t.attributes["hidden_size"] = IntAttr(1);
-  t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {3.f, -2.f}), Tensor(DataType::kFloat32, {1, 4, 1}),
-              Tensor(DataType::kFloat32, {1, 4, 1}), Value(), Value(),
-              Tensor::FromVector<float>({1, 1, 1}, {0.f}), Tensor::FromVector<float>({1, 1, 1}, {1.f})};
+  t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {3.f, -2.f}),
+              Tensor(DataType::kFloat32, {1, 4, 1}),
+              Tensor(DataType::kFloat32, {1, 4, 1}),
+              Value(),
+              Value(),
+              Tensor::FromVector<float>({1, 1, 1}, {0.f}),
+              Tensor::FromVector<float>({1, 1, 1}, {1.f})};
   auto out = RunOp(t);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const float h1 = 0.5f * std::tanh(0.5f), h2 = 0.5f * std::tanh(0.25f);
@@ -60,8 +64,11 @@ TEST(GruTest, HandComputedZeroWeights) {
   t.op_type = "GRU";
   t.num_outputs = 2;
   t.attributes["hidden_size"] = IntAttr(1);
-  t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {3.f, -2.f}), Tensor(DataType::kFloat32, {1, 3, 1}),
-              Tensor(DataType::kFloat32, {1, 3, 1}), Value(), Value(),
+  t.inputs = {Tensor::FromVector<float>({2, 1, 1}, {3.f, -2.f}),
+              Tensor(DataType::kFloat32, {1, 3, 1}),
+              Tensor(DataType::kFloat32, {1, 3, 1}),
+              Value(),
+              Value(),
               Tensor::FromVector<float>({1, 1, 1}, {1.f})};
   auto out = RunOp(t);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -80,8 +87,8 @@ struct Config {
   bool peepholes = false;
   bool input_forget = false;
   bool linear_before_reset = false;
-  float clip = 0;  // 0: none
-  std::vector<int32_t> lens;  // empty: none
+  float clip = 0;                        // 0: none
+  std::vector<int32_t> lens;             // empty: none
   std::vector<std::string> activations;  // per direction list; empty: defaults
   std::vector<float> alphas, betas;
 };
@@ -123,15 +130,16 @@ Result Reference(const Config& c, const Data& d) {
   const int64_t D = c.direction == "bidirectional" ? 2 : 1;
   std::vector<std::string> acts = c.activations;
   if (acts.empty()) {
-    acts = c.op == "LSTM" ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
-         : c.op == "GRU"  ? std::vector<std::string>{"Sigmoid", "Tanh"}
-                          : std::vector<std::string>{"Tanh"};
+    acts = c.op == "LSTM"  ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
+           : c.op == "GRU" ? std::vector<std::string>{"Sigmoid", "Tanh"}
+                           : std::vector<std::string>{"Tanh"};
     if (D == 2) {
       const std::vector<std::string> forward = acts;
       acts.insert(acts.end(), forward.begin(), forward.end());
     }
   }
-  // alpha/beta per activation slot (only the test's LeakyRelu/HardSigmoid/ScaledTanh/Affine use them).
+  // alpha/beta per activation slot (only the test's LeakyRelu/HardSigmoid/ScaledTanh/Affine use
+  // them).
   std::vector<double> alpha(acts.size(), 0), beta(acts.size(), 0);
   size_t ai = 0, bi = 0;
   for (size_t k = 0; k < acts.size(); ++k) {
@@ -142,7 +150,9 @@ Result Reference(const Config& c, const Data& d) {
     if (ub) beta[k] = bi < c.betas.size() ? c.betas[bi++] : 0.5;
   }
   const size_t per = acts.size() / static_cast<size_t>(D);
-  auto clip = [&](double v) { return c.clip > 0 ? std::min<double>(c.clip, std::max<double>(-c.clip, v)) : v; };
+  auto clip = [&](double v) {
+    return c.clip > 0 ? std::min<double>(c.clip, std::max<double>(-c.clip, v)) : v;
+  };
 
   Result res;
   res.y.assign(static_cast<size_t>(S * D * B * H), 0);
@@ -150,11 +160,16 @@ Result Reference(const Config& c, const Data& d) {
   res.yc.assign(static_cast<size_t>(D * B * H), 0);
   for (int64_t dir = 0; dir < D; ++dir) {
     const bool rev = c.direction == "reverse" || dir == 1;
-    auto f = [&](size_t k, double v) { size_t s = dir * per + k; return Act(acts[s], v, alpha[s], beta[s]); };
+    auto f = [&](size_t k, double v) {
+      size_t s = dir * per + k;
+      return Act(acts[s], v, alpha[s], beta[s]);
+    };
     auto W = [&](int64_t g, int64_t j, int64_t k) { return d.w[((dir * G + g) * H + j) * I + k]; };
     auto R = [&](int64_t g, int64_t j, int64_t k) { return d.r[((dir * G + g) * H + j) * H + k]; };
     auto Wb = [&](int64_t g, int64_t j) { return c.bias ? d.b[dir * 2 * G * H + g * H + j] : 0.0; };
-    auto Rb = [&](int64_t g, int64_t j) { return c.bias ? d.b[dir * 2 * G * H + (G + g) * H + j] : 0.0; };
+    auto Rb = [&](int64_t g, int64_t j) {
+      return c.bias ? d.b[dir * 2 * G * H + (G + g) * H + j] : 0.0;
+    };
     for (int64_t b = 0; b < B; ++b) {
       std::vector<double> h(H, 0), cell(H, 0);
       if (c.initial) {
@@ -167,11 +182,20 @@ Result Reference(const Config& c, const Data& d) {
       for (int64_t step = 0; step < len; ++step) {
         const int64_t t = rev ? len - 1 - step : step;
         const double* x = &d.x[(t * B + b) * I];
-        auto xw = [&](int64_t g, int64_t j) { double s = 0; for (int64_t k = 0; k < I; ++k) s += x[k] * W(g, j, k); return s; };
-        auto hr = [&](int64_t g, int64_t j, const std::vector<double>& hv) { double s = 0; for (int64_t k = 0; k < H; ++k) s += hv[k] * R(g, j, k); return s; };
+        auto xw = [&](int64_t g, int64_t j) {
+          double s = 0;
+          for (int64_t k = 0; k < I; ++k) s += x[k] * W(g, j, k);
+          return s;
+        };
+        auto hr = [&](int64_t g, int64_t j, const std::vector<double>& hv) {
+          double s = 0;
+          for (int64_t k = 0; k < H; ++k) s += hv[k] * R(g, j, k);
+          return s;
+        };
         std::vector<double> hn(H), cn(H);
         if (c.op == "RNN") {
-          for (int64_t j = 0; j < H; ++j) hn[j] = f(0, clip(xw(0, j) + hr(0, j, h) + Wb(0, j) + Rb(0, j)));
+          for (int64_t j = 0; j < H; ++j)
+            hn[j] = f(0, clip(xw(0, j) + hr(0, j, h) + Wb(0, j) + Rb(0, j)));
         } else if (c.op == "GRU") {
           std::vector<double> z(H), r(H), rh(H);
           for (int64_t j = 0; j < H; ++j) {
@@ -180,17 +204,22 @@ Result Reference(const Config& c, const Data& d) {
             rh[j] = r[j] * h[j];
           }
           for (int64_t j = 0; j < H; ++j) {
-            double pre = c.linear_before_reset ? xw(2, j) + r[j] * (hr(2, j, h) + Rb(2, j)) + Wb(2, j)
-                                               : xw(2, j) + hr(2, j, rh) + Rb(2, j) + Wb(2, j);
+            double pre = c.linear_before_reset
+                             ? xw(2, j) + r[j] * (hr(2, j, h) + Rb(2, j)) + Wb(2, j)
+                             : xw(2, j) + hr(2, j, rh) + Rb(2, j) + Wb(2, j);
             double hh = f(1, clip(pre));
             hn[j] = (1 - z[j]) * hh + z[j] * h[j];
           }
         } else {
-          auto P = [&](int64_t g, int64_t j) { return c.peepholes ? d.p[dir * 3 * H + g * H + j] : 0.0; };
+          auto P = [&](int64_t g, int64_t j) {
+            return c.peepholes ? d.p[dir * 3 * H + g * H + j] : 0.0;
+          };
           for (int64_t j = 0; j < H; ++j) {
             double i = f(0, clip(xw(0, j) + hr(0, j, h) + P(0, j) * cell[j] + Wb(0, j) + Rb(0, j)));
-            double fg = c.input_forget ? 1 - i
-                                       : f(0, clip(xw(2, j) + hr(2, j, h) + P(2, j) * cell[j] + Wb(2, j) + Rb(2, j)));
+            double fg =
+                c.input_forget
+                    ? 1 - i
+                    : f(0, clip(xw(2, j) + hr(2, j, h) + P(2, j) * cell[j] + Wb(2, j) + Rb(2, j)));
             double cc = f(1, clip(xw(3, j) + hr(3, j, h) + Wb(3, j) + Rb(3, j)));
             cn[j] = fg * cell[j] + i * cc;
             double o = f(0, clip(xw(1, j) + hr(1, j, h) + P(1, j) * cn[j] + Wb(1, j) + Rb(1, j)));
@@ -270,7 +299,8 @@ void CheckAgainstReference(const Config& c, int64_t layout, DataType dtype = Dat
   };
   t.inputs = {layout ? ToTensor(SwapFirstTwo(d.x, S, B, I), {B, S, I}, dtype)
                      : ToTensor(d.x, {S, B, I}, dtype),
-              ToTensor(d.w, {D, G * H, I}, dtype), ToTensor(d.r, {D, G * H, H}, dtype),
+              ToTensor(d.w, {D, G * H, I}, dtype),
+              ToTensor(d.r, {D, G * H, H}, dtype),
               c.bias ? Value(ToTensor(d.b, {D, 2 * G * H}, dtype)) : Value(),
               c.lens.empty() ? Value() : Value(Tensor::FromVector<int32_t>({B}, c.lens)),
               c.initial ? Value(state(d.h0)) : Value()};
@@ -387,8 +417,11 @@ TEST(RecurrentEmptyTest, ZeroLengthSequence) {
   t.op_type = "GRU";
   t.num_outputs = 2;
   t.attributes["hidden_size"] = IntAttr(2);
-  t.inputs = {Tensor(DataType::kFloat32, {0, 1, 2}), Tensor(DataType::kFloat32, {1, 6, 2}),
-              Tensor(DataType::kFloat32, {1, 6, 2}), Value(), Value(),
+  t.inputs = {Tensor(DataType::kFloat32, {0, 1, 2}),
+              Tensor(DataType::kFloat32, {1, 6, 2}),
+              Tensor(DataType::kFloat32, {1, 6, 2}),
+              Value(),
+              Value(),
               Tensor::FromVector<float>({1, 1, 2}, {0.5f, -1.f})};
   auto out = RunOp(t);
   ASSERT_TRUE(out.ok()) << out.status().ToString();

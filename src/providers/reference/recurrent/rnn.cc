@@ -32,7 +32,8 @@ class RnnKernel final : public OpKernel {
 
  private:
   template <typename C>
-  void Run(const RecurrentDims& dims, const RecurrentInputs<C>& in, RecurrentOutputs<C>* out) const {
+  void Run(const RecurrentDims& dims, const RecurrentInputs<C>& in,
+           RecurrentOutputs<C>* out) const {
     const int64_t S = dims.seq_length, B = dims.batch, I = dims.input_size, H = dims.hidden;
     const int64_t D = dims.num_directions;
     out->y.assign(static_cast<size_t>(S * D * B * H), C(0));

@@ -90,7 +90,8 @@ void ConvertFrom(const C* src, int64_t n, Tensor* t, int64_t offset) {
   }
 }
 
-Status CheckShape(const KernelContext& ctx, const Tensor& t, const char* name, const Shape& expected) {
+Status CheckShape(const KernelContext& ctx, const Tensor& t, const char* name,
+                  const Shape& expected) {
   if (t.shape() != expected) {
     return InvalidArgument(ctx.NodeLabel() + ": input '" + name + "' must have shape " +
                            ShapeToString(expected) + ", got " + t.Describe());
@@ -111,7 +112,8 @@ void LoadState(const Tensor* t, const RecurrentAttrs& attrs, const RecurrentDims
     return;
   }
   for (int64_t b = 0; b < B; ++b) {
-    for (int64_t d = 0; d < D; ++d) ConvertTo(*t, (b * D + d) * H, H, out->data() + (d * B + b) * H);
+    for (int64_t d = 0; d < D; ++d)
+      ConvertTo(*t, (b * D + d) * H, H, out->data() + (d * B + b) * H);
   }
 }
 
@@ -129,8 +131,10 @@ StatusOr<RecurrentAttrs> ReadRecurrentAttrs(const KernelInfo& info,
     attrs.direction = Direction::kBidirectional;
     attrs.num_directions = 2;
   } else {
-    return InvalidArgument(info.NodeLabel() + ": attribute 'direction' must be forward, reverse or "
-                           "bidirectional, got '" + direction + "'");
+    return InvalidArgument(info.NodeLabel() +
+                           ": attribute 'direction' must be forward, reverse or "
+                           "bidirectional, got '" +
+                           direction + "'");
   }
   if (info.HasAttribute("hidden_size")) {
     attrs.hidden_size = info.GetInt("hidden_size", -1);
@@ -204,8 +208,10 @@ StatusOr<RecurrentDims> CheckRecurrentInputs(const KernelContext& ctx, const Rec
   const DataType dtype = x->dtype();
   if (dtype != DataType::kFloat32 && dtype != DataType::kFloat64 && dtype != DataType::kFloat16 &&
       dtype != DataType::kBFloat16) {
-    return InvalidArgument(ctx.NodeLabel() + ": input 'X' must be float16, bfloat16, float or "
-                           "double, got " + x->Describe());
+    return InvalidArgument(ctx.NodeLabel() +
+                           ": input 'X' must be float16, bfloat16, float or "
+                           "double, got " +
+                           x->Describe());
   }
   if (x->rank() != 3) {
     return InvalidArgument(ctx.NodeLabel() + ": input 'X' must have rank 3, got " + x->Describe());
@@ -229,9 +235,8 @@ StatusOr<RecurrentDims> CheckRecurrentInputs(const KernelContext& ctx, const Rec
     const char* name;
     Shape shape;
   };
-  std::vector<Optional> optionals = {{3, "B", {D, 2 * G * H}},
-                                     {4, "sequence_lens", {B}},
-                                     {5, "initial_h", state_shape}};
+  std::vector<Optional> optionals = {
+      {3, "B", {D, 2 * G * H}}, {4, "sequence_lens", {B}}, {5, "initial_h", state_shape}};
   if (is_lstm) {
     optionals.push_back({6, "initial_c", state_shape});
     optionals.push_back({7, "P", {D, 3 * H}});
@@ -270,7 +275,8 @@ Status LoadRecurrentInputs(const KernelContext& ctx, const RecurrentAttrs& attrs
     ConvertTo(*x, 0, S * B * I, in->x.data());
   } else {
     for (int64_t b = 0; b < B; ++b) {
-      for (int64_t t = 0; t < S; ++t) ConvertTo(*x, (b * S + t) * I, I, in->x.data() + (t * B + b) * I);
+      for (int64_t t = 0; t < S; ++t)
+        ConvertTo(*x, (b * S + t) * I, I, in->x.data() + (t * B + b) * I);
     }
   }
   in->w.resize(static_cast<size_t>(D * G * H * I));
@@ -283,8 +289,8 @@ Status LoadRecurrentInputs(const KernelContext& ctx, const RecurrentAttrs& attrs
   in->lens.assign(static_cast<size_t>(B), S);
   if (const Tensor* lens = ctx.input(4)) {
     for (int64_t b = 0; b < B; ++b) {
-      const int64_t len = lens->dtype() == DataType::kInt32 ? lens->data<int32_t>()[b]
-                                                            : lens->data<int64_t>()[b];
+      const int64_t len =
+          lens->dtype() == DataType::kInt32 ? lens->data<int32_t>()[b] : lens->data<int64_t>()[b];
       if (len < 0 || len > S) {
         return InvalidArgument(ctx.NodeLabel() + ": sequence_lens[" + std::to_string(b) + "] = " +
                                std::to_string(len) + " is outside [0, " + std::to_string(S) + "]");
@@ -356,12 +362,12 @@ void MatMulTransposed(int64_t M, int64_t N, int64_t K, const C* a, int64_t lda, 
   nn::Gemm<C>(false, true, M, N, K, C(1), a, lda, b, ldb, accumulate ? C(1) : C(0), c, ldc);
 }
 
-#define BERTH_INSTANTIATE_RECURRENT(C)                                                            \
-  template Status LoadRecurrentInputs<C>(const KernelContext&, const RecurrentAttrs&,             \
-                                         const RecurrentDims&, int, bool, RecurrentInputs<C>*);   \
-  template Status WriteRecurrentOutputs<C>(KernelContext&, const RecurrentAttrs&,                 \
-                                           const RecurrentDims&, const RecurrentOutputs<C>&);     \
-  template void MatMulTransposed<C>(int64_t, int64_t, int64_t, const C*, int64_t, const C*,       \
+#define BERTH_INSTANTIATE_RECURRENT(C)                                                          \
+  template Status LoadRecurrentInputs<C>(const KernelContext&, const RecurrentAttrs&,           \
+                                         const RecurrentDims&, int, bool, RecurrentInputs<C>*); \
+  template Status WriteRecurrentOutputs<C>(KernelContext&, const RecurrentAttrs&,               \
+                                           const RecurrentDims&, const RecurrentOutputs<C>&);   \
+  template void MatMulTransposed<C>(int64_t, int64_t, int64_t, const C*, int64_t, const C*,     \
                                     int64_t, C*, int64_t, bool);
 BERTH_INSTANTIATE_RECURRENT(float)
 BERTH_INSTANTIATE_RECURRENT(double)

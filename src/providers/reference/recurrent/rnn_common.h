@@ -24,8 +24,17 @@ enum class Direction { kForward, kReverse, kBidirectional };
 // One activation function of the ONNX RNN family with its alpha/beta.
 struct Activation {
   enum class Kind {
-    kRelu, kTanh, kSigmoid, kAffine, kLeakyRelu, kThresholdedRelu, kScaledTanh, kHardSigmoid,
-    kElu, kSoftsign, kSoftplus,
+    kRelu,
+    kTanh,
+    kSigmoid,
+    kAffine,
+    kLeakyRelu,
+    kThresholdedRelu,
+    kScaledTanh,
+    kHardSigmoid,
+    kElu,
+    kSoftsign,
+    kSoftplus,
   };
   Kind kind = Kind::kTanh;
   float alpha = 0;
@@ -42,8 +51,8 @@ struct RecurrentAttrs {
   int64_t hidden_size = -1;  // -1: not given, taken from R's shape
   bool has_clip = false;
   float clip = 0;
-  int64_t layout = 0;  // 0: [seq, batch, ...]; 1: [batch, seq, ...]
-  int per_direction = 0;  // activation functions per direction (RNN 1, GRU 2, LSTM 3)
+  int64_t layout = 0;                   // 0: [seq, batch, ...]; 1: [batch, seq, ...]
+  int per_direction = 0;                // activation functions per direction (RNN 1, GRU 2, LSTM 3)
   std::vector<Activation> activations;  // [direction * per_direction + j]
 
   const Activation& activation(int direction_index, int j) const {
@@ -73,13 +82,13 @@ StatusOr<RecurrentDims> CheckRecurrentInputs(const KernelContext& ctx, const Rec
 // double), time-major. Missing optional inputs become zeros (lens: seq_length).
 template <typename C>
 struct RecurrentInputs {
-  std::vector<C> x;    // [seq, batch, input]
-  std::vector<C> w;    // [dirs, gates*hidden, input]
-  std::vector<C> r;    // [dirs, gates*hidden, hidden]
-  std::vector<C> b;    // [dirs, 2*gates*hidden]
-  std::vector<C> h0;   // [dirs, batch, hidden]
-  std::vector<C> c0;   // [dirs, batch, hidden] (LSTM)
-  std::vector<C> p;    // [dirs, 3*hidden] (LSTM)
+  std::vector<C> x;   // [seq, batch, input]
+  std::vector<C> w;   // [dirs, gates*hidden, input]
+  std::vector<C> r;   // [dirs, gates*hidden, hidden]
+  std::vector<C> b;   // [dirs, 2*gates*hidden]
+  std::vector<C> h0;  // [dirs, batch, hidden]
+  std::vector<C> c0;  // [dirs, batch, hidden] (LSTM)
+  std::vector<C> p;   // [dirs, 3*hidden] (LSTM)
   bool has_peepholes = false;
   std::vector<int64_t> lens;  // [batch]
 };

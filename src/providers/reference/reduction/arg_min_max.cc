@@ -41,41 +41,44 @@ class ArgMinMaxKernel final : public OpKernel {
     }
     Tensor* y = ctx.AllocateOutput(0, DataType::kInt64, out_shape);
     int64_t* out = y->data<int64_t>();
-    return VisitType(x->dtype(), kAllNumeric, [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      if constexpr (!reduction::kIsNumeric<T>) {
-        return Internal(ctx.NodeLabel() + ": unexpected element type");
-      } else {
-        using C = ComputeT<T>;
-        const T* in = x->data<T>();
-        const bool last = select_last_index_;
-        // Whether candidate v (later index) replaces the current best b.
-        auto better = [&](C v, C b) {
-          if constexpr (std::is_floating_point_v<C>) {
-            if (std::isnan(b)) return last && std::isnan(v);
-            if (std::isnan(v)) return true;
-          }
-          if (is_max_) return last ? v >= b : v > b;
-          return last ? v <= b : v < b;
-        };
-        for (int64_t o = 0; o < outer; ++o) {
-          for (int64_t i = 0; i < inner; ++i) {
-            const T* p = in + o * n * inner + i;
-            C best = static_cast<C>(p[0]);
-            int64_t best_index = 0;
-            for (int64_t k = 1; k < n; ++k) {
-              C v = static_cast<C>(p[k * inner]);
-              if (better(v, best)) {
-                best = v;
-                best_index = k;
+    return VisitType(
+        x->dtype(), kAllNumeric,
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          if constexpr (!reduction::kIsNumeric<T>) {
+            return Internal(ctx.NodeLabel() + ": unexpected element type");
+          } else {
+            using C = ComputeT<T>;
+            const T* in = x->data<T>();
+            const bool last = select_last_index_;
+            // Whether candidate v (later index) replaces the current best b.
+            auto better = [&](C v, C b) {
+              if constexpr (std::is_floating_point_v<C>) {
+                if (std::isnan(b)) return last && std::isnan(v);
+                if (std::isnan(v)) return true;
+              }
+              if (is_max_) return last ? v >= b : v > b;
+              return last ? v <= b : v < b;
+            };
+            for (int64_t o = 0; o < outer; ++o) {
+              for (int64_t i = 0; i < inner; ++i) {
+                const T* p = in + o * n * inner + i;
+                C best = static_cast<C>(p[0]);
+                int64_t best_index = 0;
+                for (int64_t k = 1; k < n; ++k) {
+                  C v = static_cast<C>(p[k * inner]);
+                  if (better(v, best)) {
+                    best = v;
+                    best_index = k;
+                  }
+                }
+                out[o * inner + i] = best_index;
               }
             }
-            out[o * inner + i] = best_index;
+            return Status::Ok();
           }
-        }
-        return Status::Ok();
-      }
-    }, ctx.NodeLabel());
+        },
+        ctx.NodeLabel());
   }
 
  private:
@@ -86,7 +89,8 @@ class ArgMinMaxKernel final : public OpKernel {
 };
 
 StatusOr<std::unique_ptr<OpKernel>> CreateArgMinMax(const KernelInfo& info, bool is_max) {
-  return MakeKernel<ArgMinMaxKernel>(is_max, info.GetInt("axis", 0), info.GetInt("keepdims", 1) != 0,
+  return MakeKernel<ArgMinMaxKernel>(is_max, info.GetInt("axis", 0),
+                                     info.GetInt("keepdims", 1) != 0,
                                      info.GetInt("select_last_index", 0) != 0);
 }
 

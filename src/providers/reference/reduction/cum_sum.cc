@@ -35,52 +35,55 @@ class CumSumKernel final : public OpKernel {
     const int64_t n = x->dim(axis);
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), x->shape());
 
-    return VisitType(x->dtype(), kAllNumeric, [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      if constexpr (!reduction::kIsNumeric<T>) {
-        return Internal(ctx.NodeLabel() + ": unexpected element type");
-      } else {
-        using C = ComputeT<T>;
-        constexpr bool kFloat = std::is_floating_point_v<C>;
-        using Acc = std::conditional_t<kFloat, double, uint64_t>;
-        auto to_acc = [](T v) -> Acc {
-          if constexpr (kFloat) {
-            return static_cast<double>(static_cast<C>(v));
+    return VisitType(
+        x->dtype(), kAllNumeric,
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          if constexpr (!reduction::kIsNumeric<T>) {
+            return Internal(ctx.NodeLabel() + ": unexpected element type");
           } else {
-            return static_cast<uint64_t>(v);
-          }
-        };
-        auto from_acc = [](Acc a) -> T {
-          if constexpr (kFloat) {
-            return reduction::FromDouble<T>(a);
-          } else {
-            return static_cast<T>(a);
-          }
-        };
-        const T* in = x->data<T>();
-        T* out = y->data<T>();
-        std::vector<Acc> acc(static_cast<size_t>(inner));
-        for (int64_t o = 0; o < outer; ++o) {
-          std::fill(acc.begin(), acc.end(), Acc(0));
-          for (int64_t step = 0; step < n; ++step) {
-            const int64_t k = reverse_ ? n - 1 - step : step;
-            const T* p = in + (o * n + k) * inner;
-            T* q = out + (o * n + k) * inner;
-            for (int64_t i = 0; i < inner; ++i) {
-              const Acc v = to_acc(p[i]);
-              if (exclusive_) {
-                q[i] = from_acc(acc[i]);
-                acc[i] += v;
+            using C = ComputeT<T>;
+            constexpr bool kFloat = std::is_floating_point_v<C>;
+            using Acc = std::conditional_t<kFloat, double, uint64_t>;
+            auto to_acc = [](T v) -> Acc {
+              if constexpr (kFloat) {
+                return static_cast<double>(static_cast<C>(v));
               } else {
-                acc[i] += v;
-                q[i] = from_acc(acc[i]);
+                return static_cast<uint64_t>(v);
+              }
+            };
+            auto from_acc = [](Acc a) -> T {
+              if constexpr (kFloat) {
+                return reduction::FromDouble<T>(a);
+              } else {
+                return static_cast<T>(a);
+              }
+            };
+            const T* in = x->data<T>();
+            T* out = y->data<T>();
+            std::vector<Acc> acc(static_cast<size_t>(inner));
+            for (int64_t o = 0; o < outer; ++o) {
+              std::fill(acc.begin(), acc.end(), Acc(0));
+              for (int64_t step = 0; step < n; ++step) {
+                const int64_t k = reverse_ ? n - 1 - step : step;
+                const T* p = in + (o * n + k) * inner;
+                T* q = out + (o * n + k) * inner;
+                for (int64_t i = 0; i < inner; ++i) {
+                  const Acc v = to_acc(p[i]);
+                  if (exclusive_) {
+                    q[i] = from_acc(acc[i]);
+                    acc[i] += v;
+                  } else {
+                    acc[i] += v;
+                    q[i] = from_acc(acc[i]);
+                  }
+                }
               }
             }
+            return Status::Ok();
           }
-        }
-        return Status::Ok();
-      }
-    }, ctx.NodeLabel());
+        },
+        ctx.NodeLabel());
   }
 
  private:

@@ -55,23 +55,27 @@ class DetKernel final : public OpKernel {
     Shape out_shape(x->shape().begin(), x->shape().end() - 2);
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), out_shape);
     const int64_t batch = y->numel();
-    return VisitType(x->dtype(), kFloatTypes, [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      if constexpr (!reduction::kIsNumeric<T>) {
-        return Internal(ctx.NodeLabel() + ": unexpected element type");
-      } else {
-        using C = ComputeT<T>;
-        const T* in = x->data<T>();
-        T* out = y->data<T>();
-        std::vector<double> work(static_cast<size_t>(m * m));
-        for (int64_t b = 0; b < batch; ++b) {
-          const T* p = in + b * m * m;
-          for (int64_t i = 0; i < m * m; ++i) work[i] = static_cast<double>(static_cast<C>(p[i]));
-          out[b] = reduction::FromDouble<T>(DeterminantInPlace(work.data(), m));
-        }
-        return Status::Ok();
-      }
-    }, ctx.NodeLabel());
+    return VisitType(
+        x->dtype(), kFloatTypes,
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          if constexpr (!reduction::kIsNumeric<T>) {
+            return Internal(ctx.NodeLabel() + ": unexpected element type");
+          } else {
+            using C = ComputeT<T>;
+            const T* in = x->data<T>();
+            T* out = y->data<T>();
+            std::vector<double> work(static_cast<size_t>(m * m));
+            for (int64_t b = 0; b < batch; ++b) {
+              const T* p = in + b * m * m;
+              for (int64_t i = 0; i < m * m; ++i)
+                work[i] = static_cast<double>(static_cast<C>(p[i]));
+              out[b] = reduction::FromDouble<T>(DeterminantInPlace(work.data(), m));
+            }
+            return Status::Ok();
+          }
+        },
+        ctx.NodeLabel());
   }
 };
 

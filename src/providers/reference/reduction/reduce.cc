@@ -2,9 +2,9 @@
 //
 // All ten share one walk over the input: the reduced and the kept axes are each merged into as few
 // runs as possible, then for every output element the kernel visits the input offsets
-// base[o] + red[r]. Empty reductions give the identity of the operation (0 for sums, 1 for products,
-// -inf/lowest for Max, +inf/max for Min, -inf for LogSum/LogSumExp, NaN for a float Mean).
-// With noop_with_empty_axes and no axes, nothing is reduced: each output element "reduces" a
+// base[o] + red[r]. Empty reductions give the identity of the operation (0 for sums, 1 for
+// products, -inf/lowest for Max, +inf/max for Min, -inf for LogSum/LogSumExp, NaN for a float
+// Mean). With noop_with_empty_axes and no axes, nothing is reduced: each output element "reduces" a
 // set of one, so Sum/Max/... copy the input while SumSquare squares it and L1 takes |x| (as the
 // ONNX reference does).
 //
@@ -138,49 +138,69 @@ void ReduceTyped(ReduceOp op, const Tensor& x, Tensor* y, const ReducePlan& plan
 
   switch (op) {
     case ReduceOp::kSum:
-      ReduceLoop(in, out, plan, S(0), [&](S a, T v) { return a + to_s(v); }, from_s);
+      ReduceLoop(
+          in, out, plan, S(0), [&](S a, T v) { return a + to_s(v); }, from_s);
       break;
     case ReduceOp::kSumSquare:
-      ReduceLoop(in, out, plan, S(0), [&](S a, T v) { S s = to_s(v); return a + s * s; }, from_s);
+      ReduceLoop(
+          in, out, plan, S(0),
+          [&](S a, T v) {
+            S s = to_s(v);
+            return a + s * s;
+          },
+          from_s);
       break;
     case ReduceOp::kProd:
-      ReduceLoop(in, out, plan, S(1), [&](S a, T v) { return a * to_s(v); }, from_s);
+      ReduceLoop(
+          in, out, plan, S(1), [&](S a, T v) { return a * to_s(v); }, from_s);
       break;
     case ReduceOp::kL1:
-      ReduceLoop(in, out, plan, S(0), [&](S a, T v) {
-        if constexpr (kFloat) {
-          return a + std::fabs(to_s(v));
-        } else if constexpr (std::is_signed_v<T>) {
-          return a + (v < 0 ? S(0) - to_s(v) : to_s(v));
-        } else {
-          return a + to_s(v);
-        }
-      }, from_s);
+      ReduceLoop(
+          in, out, plan, S(0),
+          [&](S a, T v) {
+            if constexpr (kFloat) {
+              return a + std::fabs(to_s(v));
+            } else if constexpr (std::is_signed_v<T>) {
+              return a + (v < 0 ? S(0) - to_s(v) : to_s(v));
+            } else {
+              return a + to_s(v);
+            }
+          },
+          from_s);
       break;
     case ReduceOp::kMean:
       if constexpr (kFloat) {
-        ReduceLoop(in, out, plan, 0.0, [&](double a, T v) { return a + to_d(v); },
-                   [&](double a) { return FromDouble<T>(a / static_cast<double>(n_red)); });
+        ReduceLoop(
+            in, out, plan, 0.0, [&](double a, T v) { return a + to_d(v); },
+            [&](double a) { return FromDouble<T>(a / static_cast<double>(n_red)); });
       } else {
         // Integer mean: exact sum, then division truncating toward zero (like numpy's
         // mean followed by a cast back to the integer type).
-        ReduceLoop(in, out, plan, S(0), [&](S a, T v) { return a + to_s(v); }, [&](S a) -> T {
-          if (n_red == 0) return T(0);
-          if constexpr (std::is_signed_v<T>) {
-            return static_cast<T>(static_cast<int64_t>(a) / n_red);
-          } else {
-            return static_cast<T>(a / static_cast<uint64_t>(n_red));
-          }
-        });
+        ReduceLoop(
+            in, out, plan, S(0), [&](S a, T v) { return a + to_s(v); },
+            [&](S a) -> T {
+              if (n_red == 0) return T(0);
+              if constexpr (std::is_signed_v<T>) {
+                return static_cast<T>(static_cast<int64_t>(a) / n_red);
+              } else {
+                return static_cast<T>(a / static_cast<uint64_t>(n_red));
+              }
+            });
       }
       break;
     case ReduceOp::kL2:
-      ReduceLoop(in, out, plan, 0.0, [&](double a, T v) { double d = to_d(v); return a + d * d; },
-                 [](double a) { return FromDouble<T>(std::sqrt(a)); });
+      ReduceLoop(
+          in, out, plan, 0.0,
+          [&](double a, T v) {
+            double d = to_d(v);
+            return a + d * d;
+          },
+          [](double a) { return FromDouble<T>(std::sqrt(a)); });
       break;
     case ReduceOp::kLogSum:
-      ReduceLoop(in, out, plan, 0.0, [&](double a, T v) { return a + to_d(v); },
-                 [](double a) { return FromDouble<T>(std::log(a)); });
+      ReduceLoop(
+          in, out, plan, 0.0, [&](double a, T v) { return a + to_d(v); },
+          [](double a) { return FromDouble<T>(std::log(a)); });
       break;
     case ReduceOp::kMax:
     case ReduceOp::kMin: {
@@ -193,23 +213,29 @@ void ReduceTyped(ReduceOp op, const Tensor& x, Tensor* y, const ReducePlan& plan
       }
       auto finish = [](C a) { return static_cast<T>(a); };
       if (is_max) {
-        ReduceLoop(in, out, plan, init, [](C a, T tv) {
-          C v = static_cast<C>(tv);
-          if constexpr (kFloat) {
-            return (v > a || std::isnan(v)) && !std::isnan(a) ? v : a;  // NaN propagates
-          } else {
-            return v > a ? v : a;
-          }
-        }, finish);
+        ReduceLoop(
+            in, out, plan, init,
+            [](C a, T tv) {
+              C v = static_cast<C>(tv);
+              if constexpr (kFloat) {
+                return (v > a || std::isnan(v)) && !std::isnan(a) ? v : a;  // NaN propagates
+              } else {
+                return v > a ? v : a;
+              }
+            },
+            finish);
       } else {
-        ReduceLoop(in, out, plan, init, [](C a, T tv) {
-          C v = static_cast<C>(tv);
-          if constexpr (kFloat) {
-            return (v < a || std::isnan(v)) && !std::isnan(a) ? v : a;
-          } else {
-            return v < a ? v : a;
-          }
-        }, finish);
+        ReduceLoop(
+            in, out, plan, init,
+            [](C a, T tv) {
+              C v = static_cast<C>(tv);
+              if constexpr (kFloat) {
+                return (v < a || std::isnan(v)) && !std::isnan(a) ? v : a;
+              } else {
+                return v < a ? v : a;
+              }
+            },
+            finish);
       }
       break;
     }
@@ -246,7 +272,9 @@ void ReduceTyped(ReduceOp op, const Tensor& x, Tensor* y, const ReducePlan& plan
 class ReduceKernel final : public OpKernel {
  public:
   ReduceKernel(ReduceOp op, bool keepdims, bool noop_with_empty_axes, std::vector<int64_t> axes)
-      : op_(op), keepdims_(keepdims), noop_with_empty_axes_(noop_with_empty_axes),
+      : op_(op),
+        keepdims_(keepdims),
+        noop_with_empty_axes_(noop_with_empty_axes),
         attr_axes_(std::move(axes)) {}
 
   Status Compute(KernelContext& ctx) const override {
@@ -279,15 +307,18 @@ class ReduceKernel final : public OpKernel {
     }
     const ReducePlan plan = MakePlan(x->shape(), reduced, keepdims_);
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), plan.out_shape);
-    return VisitType(x->dtype(), kAllNumeric, [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      if constexpr (!reduction::kIsNumeric<T>) {
-        return Internal(ctx.NodeLabel() + ": unexpected element type");
-      } else {
-        ReduceTyped<T>(op_, *x, y, plan);
-        return Status::Ok();
-      }
-    }, ctx.NodeLabel());
+    return VisitType(
+        x->dtype(), kAllNumeric,
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          if constexpr (!reduction::kIsNumeric<T>) {
+            return Internal(ctx.NodeLabel() + ": unexpected element type");
+          } else {
+            ReduceTyped<T>(op_, *x, y, plan);
+            return Status::Ok();
+          }
+        },
+        ctx.NodeLabel());
   }
 
  private:
@@ -299,7 +330,8 @@ class ReduceKernel final : public OpKernel {
 
 StatusOr<std::unique_ptr<OpKernel>> CreateReduce(const KernelInfo& info, ReduceOp op) {
   return MakeKernel<ReduceKernel>(op, info.GetInt("keepdims", 1) != 0,
-                                  info.GetInt("noop_with_empty_axes", 0) != 0, info.GetInts("axes"));
+                                  info.GetInt("noop_with_empty_axes", 0) != 0,
+                                  info.GetInts("axes"));
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ TEST(ReduceSumTest, MiddleAxisOfRank3Int32) {
   for (int i = 0; i < 24; ++i) v[i] = i;
   t.inputs = {Tensor::FromVector<int32_t>({2, 3, 4}, v), Tensor::FromVector<int64_t>({1}, {1})};
   // out[a][c] = sum_b (12a + 4b + c) = 36a + 12 + 3c
-  ExpectTensorEq(RunReduce(t), Tensor::FromVector<int32_t>({2, 4}, {12, 15, 18, 21, 48, 51, 54, 57}));
+  ExpectTensorEq(RunReduce(t),
+                 Tensor::FromVector<int32_t>({2, 4}, {12, 15, 18, 21, 48, 51, 54, 57}));
 }
 
 TEST(ReduceSumTest, OuterAndInnerAxes) {

@@ -44,7 +44,8 @@ T FromDouble(double v) {
     if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) {
       return std::numeric_limits<T>::lowest();
     }
-    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max()))
+      return std::numeric_limits<T>::max();
     return static_cast<T>(v);
   } else if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(v);

@@ -41,9 +41,9 @@ class TopKKernel final : public OpKernel {
     ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, x->rank(), ctx.NodeLabel()));
     const int64_t n = x->dim(axis);
     if (k < 0 || k > n) {
-      return InvalidArgument(ctx.NodeLabel() + ": k = " + std::to_string(k) +
-                             " must be in [0, " + std::to_string(n) + "] (the size of axis " +
-                             std::to_string(axis) + " of input " + x->Describe() + ")");
+      return InvalidArgument(ctx.NodeLabel() + ": k = " + std::to_string(k) + " must be in [0, " +
+                             std::to_string(n) + "] (the size of axis " + std::to_string(axis) +
+                             " of input " + x->Describe() + ")");
     }
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < axis; ++d) outer *= x->dim(d);
@@ -54,46 +54,49 @@ class TopKKernel final : public OpKernel {
     Tensor* indices =
         ctx.output_wanted(1) ? ctx.AllocateOutput(1, DataType::kInt64, out_shape) : nullptr;
 
-    return VisitType(x->dtype(), kAllNumeric, [&](auto tag) -> Status {
-      using T = typename decltype(tag)::type;
-      if constexpr (!reduction::kIsNumeric<T>) {
-        return Internal(ctx.NodeLabel() + ": unexpected element type");
-      } else {
-        using C = ComputeT<T>;
-        const T* in = x->data<T>();
-        T* out_values = values ? values->data<T>() : nullptr;
-        int64_t* out_indices = indices ? indices->data<int64_t>() : nullptr;
-        std::vector<C> slice(static_cast<size_t>(n));
-        std::vector<int64_t> order(static_cast<size_t>(n));
-        // Strict weak order: "a comes before b" (NaN largest), ties by lower index.
-        auto precedes = [&](int64_t a, int64_t b) {
-          C va = slice[a], vb = slice[b];
-          if constexpr (std::is_floating_point_v<C>) {
-            const bool na = std::isnan(va), nb = std::isnan(vb);
-            if (na || nb) {
-              if (na && nb) return a < b;
-              return largest_ ? na : nb;
+    return VisitType(
+        x->dtype(), kAllNumeric,
+        [&](auto tag) -> Status {
+          using T = typename decltype(tag)::type;
+          if constexpr (!reduction::kIsNumeric<T>) {
+            return Internal(ctx.NodeLabel() + ": unexpected element type");
+          } else {
+            using C = ComputeT<T>;
+            const T* in = x->data<T>();
+            T* out_values = values ? values->data<T>() : nullptr;
+            int64_t* out_indices = indices ? indices->data<int64_t>() : nullptr;
+            std::vector<C> slice(static_cast<size_t>(n));
+            std::vector<int64_t> order(static_cast<size_t>(n));
+            // Strict weak order: "a comes before b" (NaN largest), ties by lower index.
+            auto precedes = [&](int64_t a, int64_t b) {
+              C va = slice[a], vb = slice[b];
+              if constexpr (std::is_floating_point_v<C>) {
+                const bool na = std::isnan(va), nb = std::isnan(vb);
+                if (na || nb) {
+                  if (na && nb) return a < b;
+                  return largest_ ? na : nb;
+                }
+              }
+              if (va != vb) return largest_ ? va > vb : va < vb;
+              return a < b;
+            };
+            for (int64_t o = 0; o < outer; ++o) {
+              for (int64_t i = 0; i < inner; ++i) {
+                const T* p = in + o * n * inner + i;
+                for (int64_t j = 0; j < n; ++j) slice[j] = static_cast<C>(p[j * inner]);
+                std::iota(order.begin(), order.end(), int64_t{0});
+                std::partial_sort(order.begin(), order.begin() + k, order.end(), precedes);
+                const int64_t base = o * k * inner + i;
+                for (int64_t j = 0; j < k; ++j) {
+                  if (out_values) out_values[base + j * inner] = p[order[j] * inner];
+                  if (out_indices) out_indices[base + j * inner] = order[j];
+                }
+              }
             }
+            return Status::Ok();
           }
-          if (va != vb) return largest_ ? va > vb : va < vb;
-          return a < b;
-        };
-        for (int64_t o = 0; o < outer; ++o) {
-          for (int64_t i = 0; i < inner; ++i) {
-            const T* p = in + o * n * inner + i;
-            for (int64_t j = 0; j < n; ++j) slice[j] = static_cast<C>(p[j * inner]);
-            std::iota(order.begin(), order.end(), int64_t{0});
-            std::partial_sort(order.begin(), order.begin() + k, order.end(), precedes);
-            const int64_t base = o * k * inner + i;
-            for (int64_t j = 0; j < k; ++j) {
-              if (out_values) out_values[base + j * inner] = p[order[j] * inner];
-              if (out_indices) out_indices[base + j * inner] = order[j];
-            }
-          }
-        }
-        return Status::Ok();
-      }
-    }, ctx.NodeLabel());
+        },
+        ctx.NodeLabel());
   }
 
  private:

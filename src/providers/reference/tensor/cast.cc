@@ -1,9 +1,9 @@
 // Cast: converts every element to the `to` type. Numeric conversions follow C++ (floats to integers
-// truncate toward zero; values beyond int64 become INT64_MIN as on x86, NaN becomes 0; integers wrap
-// modulo 2^n); anything non-zero (NaN included) is true. Numbers format as strings in the shortest form
-// that reads back to the same value ("0.1", "1e-05", "NaN", "INF", "-INF"; bools as "1"/"0"); strings
-// parse as decimal or scientific numbers, "INF"/"+INF"/"-INF"/"NaN" in any case, and "true"/"false"
-// for bool. A string that is not a number is an error.
+// truncate toward zero; values beyond int64 become INT64_MIN as on x86, NaN becomes 0; integers
+// wrap modulo 2^n); anything non-zero (NaN included) is true. Numbers format as strings in the
+// shortest form that reads back to the same value ("0.1", "1e-05", "NaN", "INF", "-INF"; bools as
+// "1"/"0"); strings parse as decimal or scientific numbers, "INF"/"+INF"/"-INF"/"NaN" in any case,
+// and "true"/"false" for bool. A string that is not a number is an error.
 
 #include <charconv>
 #include <cmath>
@@ -77,7 +77,9 @@ std::string ToText(const S& v) {
   }
 }
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Parses a whole string (surrounding whitespace allowed) as a number of type N.
 template <typename N>
@@ -239,6 +241,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateCast(const KernelInfo& info) {
   return MakeKernel<CastKernel>(static_cast<DataType>(to));
 }
 
-StatusOr<std::unique_ptr<OpKernel>> CreateCastLike(const KernelInfo& info) { return MakeKernel<CastLikeKernel>(); }
+StatusOr<std::unique_ptr<OpKernel>> CreateCastLike(const KernelInfo& info) {
+  return MakeKernel<CastLikeKernel>();
+}
 
 }  // namespace berth

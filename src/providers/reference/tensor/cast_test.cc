@@ -28,9 +28,15 @@ OpTest Op(std::string op_type) {
   return t;
 }
 
-Tensor F(Shape shape, std::vector<float> v) { return Tensor::FromVector<float>(std::move(shape), v); }
-Tensor I64(std::vector<int64_t> v) { return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v); }
-Tensor S(std::vector<std::string> v) { return Tensor::FromVector<std::string>({static_cast<int64_t>(v.size())}, v); }
+Tensor F(Shape shape, std::vector<float> v) {
+  return Tensor::FromVector<float>(std::move(shape), v);
+}
+Tensor I64(std::vector<int64_t> v) {
+  return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v);
+}
+Tensor S(std::vector<std::string> v) {
+  return Tensor::FromVector<std::string>({static_cast<int64_t>(v.size())}, v);
+}
 
 StatusOr<Tensor> Run1(const OpTest& t) {
   ASSIGN_OR_RETURN(std::vector<Value> out, RunOp(t));
@@ -51,9 +57,12 @@ void ExpectCast(const Tensor& x, DataType to, const Tensor& expected) {
 }
 
 TEST(CastTest, NumericConversions) {
-  ExpectCast(F({4}, {1.9f, -1.9f, 0, NAN}), DataType::kInt32, Tensor::FromVector<int32_t>({4}, {1, -1, 0, 0}));
-  ExpectCast(F({3}, {0, 0.5f, NAN}), DataType::kBool, Tensor::FromVector<bool>({3}, {false, true, true}));
-  ExpectCast(Tensor::FromVector<int32_t>({2}, {300, -1}), DataType::kUint8, Tensor::FromVector<uint8_t>({2}, {44, 255}));
+  ExpectCast(F({4}, {1.9f, -1.9f, 0, NAN}), DataType::kInt32,
+             Tensor::FromVector<int32_t>({4}, {1, -1, 0, 0}));
+  ExpectCast(F({3}, {0, 0.5f, NAN}), DataType::kBool,
+             Tensor::FromVector<bool>({3}, {false, true, true}));
+  ExpectCast(Tensor::FromVector<int32_t>({2}, {300, -1}), DataType::kUint8,
+             Tensor::FromVector<uint8_t>({2}, {44, 255}));
   ExpectCast(Tensor::FromVector<bool>({2}, {true, false}), DataType::kFloat32, F({2}, {1, 0}));
   ExpectCast(F({1}, {1e30f}), DataType::kInt64, Tensor::FromVector<int64_t>({1}, {INT64_MIN}));
   auto half = Cast(F({2}, {1.5f, 65504.f}), DataType::kFloat16);
@@ -84,8 +93,10 @@ TEST(CastTest, StringFormattingAndParsing) {
   EXPECT_TRUE(std::isinf(v[3]) && v[3] < 0);
   EXPECT_TRUE(std::isnan(v[4]));
   EXPECT_FLOAT_EQ(v[5], 1e-5f);
-  ExpectCast(S({"1000", "-3", "100.5"}), DataType::kInt32, Tensor::FromVector<int32_t>({3}, {1000, -3, 100}));
-  ExpectCast(S({"true", "False", "0", "2"}), DataType::kBool, Tensor::FromVector<bool>({4}, {true, false, false, true}));
+  ExpectCast(S({"1000", "-3", "100.5"}), DataType::kInt32,
+             Tensor::FromVector<int32_t>({3}, {1000, -3, 100}));
+  ExpectCast(S({"true", "False", "0", "2"}), DataType::kBool,
+             Tensor::FromVector<bool>({4}, {true, false, false, true}));
   EXPECT_FALSE(Cast(S({"hello"}), DataType::kFloat32).ok());
 }
 
@@ -168,6 +179,22 @@ TEST(EyeLikeTest, OffDiagonalAndDtype) {
   ExpectTensorEq(*Run1(t), Tensor::FromVector<int32_t>({2, 3}, {0, 0, 0, 1, 0, 0}));
   t.attributes["k"] = IntAttr(INT64_MIN);
   ExpectTensorEq(*Run1(t), Tensor::FromVector<int32_t>({2, 3}, {0, 0, 0, 0, 0, 0}));
+}
+
+TEST(CreationRobustnessTest, HugeShapesAreErrorsNotCrashes) {
+  OpTest c = Op("ConstantOfShape");
+  c.inputs = {I64({int64_t{1} << 40, int64_t{1} << 40})};
+  EXPECT_FALSE(Run1(c).ok());
+  OpTest r = Op("Range");
+  r.inputs = {Tensor::Scalar<int64_t>(INT64_MIN), Tensor::Scalar<int64_t>(INT64_MAX),
+              Tensor::Scalar<int64_t>(1)};
+  EXPECT_FALSE(Run1(r).ok());
+  r.inputs = {Tensor::Scalar<float>(0), Tensor::Scalar<float>(INFINITY), Tensor::Scalar<float>(1)};
+  EXPECT_FALSE(Run1(r).ok());
+  OpTest one_hot = Op("OneHot");
+  one_hot.inputs = {Tensor::FromVector<int64_t>({1 << 20}, {}), Tensor::Scalar<float>(1e14f),
+                    F({2}, {0, 1})};
+  EXPECT_FALSE(Run1(one_hot).ok());
 }
 
 }  // namespace

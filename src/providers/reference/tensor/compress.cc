@@ -18,7 +18,8 @@ class CompressKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     ASSIGN_OR_RETURN(const Tensor* cond_t, ctx.RequireInput(1));
     if (cond_t->dtype() != DataType::kBool || cond_t->rank() != 1) {
-      return InvalidArgument(where + ": input 'condition' must be a 1-D bool tensor, got " + cond_t->Describe());
+      return InvalidArgument(where + ": input 'condition' must be a 1-D bool tensor, got " +
+                             cond_t->Describe());
     }
     Shape shape = x->shape();
     int axis = 0;
@@ -34,8 +35,9 @@ class CompressKernel : public OpKernel {
     for (int64_t i = 0; i < cond_t->numel(); ++i) {
       if (!cond[i]) continue;
       if (i >= dim) {
-        return InvalidArgument(where + ": condition selects slice " + std::to_string(i) + " but axis " +
-                               std::to_string(axis) + " has only " + std::to_string(dim));
+        return InvalidArgument(where + ": condition selects slice " + std::to_string(i) +
+                               " but axis " + std::to_string(axis) + " has only " +
+                               std::to_string(dim));
       }
       kept.push_back(i);
     }

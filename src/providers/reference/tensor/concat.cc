@@ -1,5 +1,5 @@
-// Concat: joins tensors of equal rank along `axis` (required from opset 4, default 1 before; negative
-// from 11). Inputs may be empty along the axis. Any element type.
+// Concat: joins tensors of equal rank along `axis` (required from opset 4, default 1 before;
+// negative from 11). Inputs may be empty along the axis. Any element type.
 
 #include "engine/shape_util.h"
 #include "providers/reference/tensor/tensor_kernels.h"
@@ -30,9 +30,9 @@ class ConcatKernel : public OpKernel {
       bool ok = t.dtype() == first.dtype() && t.rank() == rank;
       for (int d = 0; ok && d < rank; ++d) ok = d == axis || t.dim(d) == first.dim(d);
       if (!ok) {
-        return InvalidArgument(ctx.NodeLabel() + ": input " + std::to_string(i) + " " + t.Describe() +
-                               " does not match input 0 " + first.Describe() + " outside axis " +
-                               std::to_string(axis));
+        return InvalidArgument(ctx.NodeLabel() + ": input " + std::to_string(i) + " " +
+                               t.Describe() + " does not match input 0 " + first.Describe() +
+                               " outside axis " + std::to_string(axis));
       }
       out_shape[static_cast<size_t>(axis)] += t.dim(axis);
     }
@@ -43,7 +43,8 @@ class ConcatKernel : public OpKernel {
     int64_t column = 0;  // where this input's block starts within an output row
     for (const Tensor* t : inputs) {
       const int64_t block = t->dim(axis) * inner;
-      for (int64_t o = 0; o < outer; ++o) tensor_ops::CopyElements(*t, o * block, *out, o * out_row + column, block);
+      for (int64_t o = 0; o < outer; ++o)
+        tensor_ops::CopyElements(*t, o * block, *out, o * out_row + column, block);
       column += block;
     }
     return Status::Ok();

@@ -1,5 +1,5 @@
-// ConstantOfShape (opset 9): a tensor of the shape given by the int64 input, every element equal to the
-// one-element `value` attribute (default float32 0). An empty shape gives a scalar.
+// ConstantOfShape (opset 9): a tensor of the shape given by the int64 input, every element equal to
+// the one-element `value` attribute (default float32 0). An empty shape gives a scalar.
 
 #include "providers/reference/tensor/tensor_kernels.h"
 #include "providers/reference/tensor/tensor_util.h"
@@ -14,12 +14,12 @@ class ConstantOfShapeKernel : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* shape_t, ctx.RequireInput(0));
     if (shape_t->rank() != 1) {
-      return InvalidArgument(ctx.NodeLabel() + ": input 'shape' must be 1-D, got " + shape_t->Describe());
+      return InvalidArgument(ctx.NodeLabel() + ": input 'shape' must be 1-D, got " +
+                             shape_t->Describe());
     }
-    ASSIGN_OR_RETURN(Shape shape, tensor_ops::ReadInt64s(*shape_t, ctx.NodeLabel(), "input 'shape'"));
-    for (int64_t d : shape) {
-      if (d < 0) return InvalidArgument(ctx.NodeLabel() + ": input 'shape' " + ShapeToString(shape) + " has a negative dimension");
-    }
+    ASSIGN_OR_RETURN(Shape shape,
+                     tensor_ops::ReadInt64s(*shape_t, ctx.NodeLabel(), "input 'shape'"));
+    RETURN_IF_ERROR(tensor_ops::CheckShape(shape, value_.dtype(), ctx.NodeLabel()));
     Tensor* out = ctx.AllocateOutput(0, value_.dtype(), shape);
     return tensor_ops::VisitElementBits(
         value_.dtype(),
@@ -44,7 +44,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateConstantOfShape(const KernelInfo& info
   if (info.HasAttribute("value")) {
     ASSIGN_OR_RETURN(value, info.RequireTensor("value"));
     if (value.numel() != 1) {
-      return InvalidArgument(info.NodeLabel() + ": attribute 'value' must have one element, got " + value.Describe());
+      return InvalidArgument(info.NodeLabel() + ": attribute 'value' must have one element, got " +
+                             value.Describe());
     }
   }
   return MakeKernel<ConstantOfShapeKernel>(std::move(value));

@@ -1,9 +1,9 @@
-// Dropout. In inference (every opset before 12, and from 12 when training_mode is absent or false, or the
-// ratio is 0) the output is the input itself and the optional mask is all true (all ones of type T
-// before opset 10). With training_mode=true from opset 12, elements are dropped at random with
-// probability `ratio` and the rest scaled by 1/(1-ratio). With a `seed` attribute the draws are those
-// of numpy's np.random.seed(seed); np.random.uniform(0, 1, shape) (ONNX's reference), so results are
-// repeatable and match it; without one every run draws a fresh mask.
+// Dropout. In inference (every opset before 12, and from 12 when training_mode is absent or false,
+// or the ratio is 0) the output is the input itself and the optional mask is all true (all ones of
+// type T before opset 10). With training_mode=true from opset 12, elements are dropped at random
+// with probability `ratio` and the rest scaled by 1/(1-ratio). With a `seed` attribute the draws
+// are those of numpy's np.random.seed(seed); np.random.uniform(0, 1, shape) (ONNX's reference), so
+// results are repeatable and match it; without one every run draws a fresh mask.
 
 #include <random>
 
@@ -25,15 +25,18 @@ class DropoutKernel : public OpKernel {
     if (opset_ >= 12) {
       ratio = 0.5;
       if (const Tensor* r = ctx.input(1)) {
-        ASSIGN_OR_RETURN(ratio, tensor_ops::ReadScalarAsDouble(*r, ctx.NodeLabel(), "input 'ratio'"));
+        ASSIGN_OR_RETURN(ratio,
+                         tensor_ops::ReadScalarAsDouble(*r, ctx.NodeLabel(), "input 'ratio'"));
       }
       if (const Tensor* t = ctx.input(2)) {
-        ASSIGN_OR_RETURN(double mode, tensor_ops::ReadScalarAsDouble(*t, ctx.NodeLabel(), "input 'training_mode'"));
+        ASSIGN_OR_RETURN(double mode, tensor_ops::ReadScalarAsDouble(*t, ctx.NodeLabel(),
+                                                                     "input 'training_mode'"));
         training = mode != 0;
       }
     }
     if (training && (ratio < 0 || ratio >= 1)) {
-      return InvalidArgument(ctx.NodeLabel() + ": ratio " + std::to_string(ratio) + " is outside [0, 1)");
+      return InvalidArgument(ctx.NodeLabel() + ": ratio " + std::to_string(ratio) +
+                             " is outside [0, 1)");
     }
     const bool want_mask = ctx.output_wanted(1);
     if (!training || ratio == 0) {
@@ -94,8 +97,8 @@ class DropoutKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateDropout(const KernelInfo& info) {
-  return MakeKernel<DropoutKernel>(info.opset(), info.GetFloat("ratio", 0.5f), info.HasAttribute("seed"),
-                                   info.GetInt("seed", 0));
+  return MakeKernel<DropoutKernel>(info.opset(), info.GetFloat("ratio", 0.5f),
+                                   info.HasAttribute("seed"), info.GetInt("seed", 0));
 }
 
 }  // namespace berth

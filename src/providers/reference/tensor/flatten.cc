@@ -1,5 +1,5 @@
-// Flatten: a 2-D view [prod(shape[:axis]), prod(shape[axis:])]; axis in [-rank, rank] (negative from
-// opset 11).
+// Flatten: a 2-D view [prod(shape[:axis]), prod(shape[axis:])]; axis in [-rank, rank] (negative
+// from opset 11).
 
 #include "providers/reference/tensor/tensor_kernels.h"
 #include "providers/reference/tensor/tensor_util.h"
@@ -15,8 +15,8 @@ class FlattenKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* data, ctx.RequireInput(0));
     const int rank = data->rank();
     if (axis_ < -rank || axis_ > rank) {
-      return InvalidArgument(ctx.NodeLabel() + ": axis " + std::to_string(axis_) + " is out of range for input " +
-                             data->Describe());
+      return InvalidArgument(ctx.NodeLabel() + ": axis " + std::to_string(axis_) +
+                             " is out of range for input " + data->Describe());
     }
     const int axis = static_cast<int>(axis_ < 0 ? axis_ + rank : axis_);
     Shape out = {tensor_ops::ShapeProduct(data->shape(), 0, axis),

@@ -1,5 +1,5 @@
-// Gather: out[o, i..., r] = data[o, indices[i...], r] along `axis`. Indices are int32/int64; negative
-// ones count from the end; out-of-range ones are an error. Any element type.
+// Gather: out[o, i..., r] = data[o, indices[i...], r] along `axis`. Indices are int32/int64;
+// negative ones count from the end; out-of-range ones are an error. Any element type.
 
 #include "engine/shape_util.h"
 #include "providers/reference/tensor/tensor_kernels.h"
@@ -18,12 +18,14 @@ class GatherKernel : public OpKernel {
     const int rank = data->rank();
     if (rank == 0) return InvalidArgument(ctx.NodeLabel() + ": input 'data' must have rank >= 1");
     ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, rank, ctx.NodeLabel()));
-    ASSIGN_OR_RETURN(std::vector<int64_t> indices, tensor_ops::ReadInt64s(*indices_t, ctx.NodeLabel(), "input 'indices'"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> indices,
+                     tensor_ops::ReadInt64s(*indices_t, ctx.NodeLabel(), "input 'indices'"));
     const int64_t dim = data->dim(axis);
     for (int64_t& idx : indices) {
       if (idx < -dim || idx >= dim) {
-        return InvalidArgument(ctx.NodeLabel() + ": index " + std::to_string(idx) + " is out of range for axis " +
-                               std::to_string(axis) + " of input " + data->Describe());
+        return InvalidArgument(ctx.NodeLabel() + ": index " + std::to_string(idx) +
+                               " is out of range for axis " + std::to_string(axis) + " of input " +
+                               data->Describe());
       }
       if (idx < 0) idx += dim;
     }
@@ -37,7 +39,8 @@ class GatherKernel : public OpKernel {
     int64_t dst = 0;
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t i = 0; i < n; ++i) {
-        tensor_ops::CopyElements(*data, (o * dim + indices[static_cast<size_t>(i)]) * inner, *out, dst, inner);
+        tensor_ops::CopyElements(*data, (o * dim + indices[static_cast<size_t>(i)]) * inner, *out,
+                                 dst, inner);
         dst += inner;
       }
     }

@@ -9,8 +9,9 @@ namespace berth {
 namespace {
 
 template <typename E>
-void GatherElementsTyped(const E* data, const std::vector<int64_t>& data_strides, const std::vector<int64_t>& indices,
-                         const Shape& shape, int axis, E* out) {
+void GatherElementsTyped(const E* data, const std::vector<int64_t>& data_strides,
+                         const std::vector<int64_t>& indices, const Shape& shape, int axis,
+                         E* out) {
   const int rank = static_cast<int>(shape.size());
   std::vector<int64_t> index(static_cast<size_t>(rank), 0);
   int64_t base = 0;  // offset of `index` in data, without the axis term
@@ -38,22 +39,25 @@ class GatherElementsKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* indices_t, ctx.RequireInput(1));
     const int rank = data->rank();
     if (rank == 0 || indices_t->rank() != rank) {
-      return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() + " must have the rank of input 'data' " +
-                             data->Describe() + " (>= 1)");
+      return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() +
+                             " must have the rank of input 'data' " + data->Describe() + " (>= 1)");
     }
     ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, rank, where));
     for (int k = 0; k < rank; ++k) {
       if (k != axis && indices_t->dim(k) > data->dim(k)) {
-        return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() + " is larger than input 'data' " +
-                               data->Describe() + " on axis " + std::to_string(k));
+        return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() +
+                               " is larger than input 'data' " + data->Describe() + " on axis " +
+                               std::to_string(k));
       }
     }
-    ASSIGN_OR_RETURN(std::vector<int64_t> indices, tensor_ops::ReadInt64s(*indices_t, where, "input 'indices'"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> indices,
+                     tensor_ops::ReadInt64s(*indices_t, where, "input 'indices'"));
     const int64_t dim = data->dim(axis);
     for (int64_t& idx : indices) {
       if (idx < -dim || idx >= dim) {
-        return InvalidArgument(where + ": index " + std::to_string(idx) + " is out of range for axis " +
-                               std::to_string(axis) + " of input " + data->Describe());
+        return InvalidArgument(where + ": index " + std::to_string(idx) +
+                               " is out of range for axis " + std::to_string(axis) + " of input " +
+                               data->Describe());
       }
       if (idx < 0) idx += dim;
     }
@@ -64,7 +68,8 @@ class GatherElementsKernel : public OpKernel {
         data->dtype(),
         [&](auto tag) -> Status {
           using E = typename decltype(tag)::type;
-          GatherElementsTyped<E>(data->data<E>(), strides, indices, indices_t->shape(), axis, out->data<E>());
+          GatherElementsTyped<E>(data->data<E>(), strides, indices, indices_t->shape(), axis,
+                                 out->data<E>());
           return Status::Ok();
         },
         where);

@@ -17,6 +17,8 @@ class IdentityKernel : public OpKernel {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<OpKernel>> CreateIdentity(const KernelInfo& info) { return MakeKernel<IdentityKernel>(); }
+StatusOr<std::unique_ptr<OpKernel>> CreateIdentity(const KernelInfo& info) {
+  return MakeKernel<IdentityKernel>();
+}
 
 }  // namespace berth

@@ -23,8 +23,12 @@ OpTest Op(std::string op_type) {
   return t;
 }
 
-Tensor F(Shape shape, std::vector<float> v) { return Tensor::FromVector<float>(std::move(shape), v); }
-Tensor I64(Shape shape, std::vector<int64_t> v) { return Tensor::FromVector<int64_t>(std::move(shape), v); }
+Tensor F(Shape shape, std::vector<float> v) {
+  return Tensor::FromVector<float>(std::move(shape), v);
+}
+Tensor I64(Shape shape, std::vector<int64_t> v) {
+  return Tensor::FromVector<int64_t>(std::move(shape), v);
+}
 Tensor I64(std::vector<int64_t> v) { return I64({static_cast<int64_t>(v.size())}, v); }
 Tensor Iota(Shape shape) {
   std::vector<float> v(static_cast<size_t>(NumElements(shape)));

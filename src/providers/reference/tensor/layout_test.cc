@@ -23,8 +23,12 @@ OpTest Op(std::string op_type) {
   return t;
 }
 
-Tensor F(Shape shape, std::vector<float> v) { return Tensor::FromVector<float>(std::move(shape), v); }
-Tensor I64(std::vector<int64_t> v) { return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v); }
+Tensor F(Shape shape, std::vector<float> v) {
+  return Tensor::FromVector<float>(std::move(shape), v);
+}
+Tensor I64(std::vector<int64_t> v) {
+  return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v);
+}
 Tensor Iota(Shape shape) {
   std::vector<float> v(static_cast<size_t>(NumElements(shape)));
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
@@ -115,8 +119,9 @@ TEST(SliceTest, NegativeStepsAndClamping) {
   ExpectRun(t, F({2, 2}, {7, 5, 3, 1}));
 
   OpTest fwd = Op("Slice");
-  fwd.inputs = {Iota({5}), Tensor::FromVector<int32_t>({1}, {1}), Tensor::FromVector<int32_t>({1}, {INT32_MAX}),
-                Value(), Tensor::FromVector<int32_t>({1}, {3})};
+  fwd.inputs = {Iota({5}), Tensor::FromVector<int32_t>({1}, {1}),
+                Tensor::FromVector<int32_t>({1}, {INT32_MAX}), Value(),
+                Tensor::FromVector<int32_t>({1}, {3})};
   ExpectRun(fwd, F({2}, {1, 4}));
 
   OpTest empty = Op("Slice");
@@ -181,7 +186,8 @@ TEST(PadTest, ModesAndNegativePads) {
   axes.inputs = {x, I64({1, 1}), Value(), I64({-1})};
   ExpectRun(axes, F({1, 5}, {0, 1, 2, 3, 0}));
   OpTest ints = Op("Pad");
-  ints.inputs = {Tensor::FromVector<int32_t>({2}, {7, 8}), I64({1, 0}), Tensor::Scalar<int32_t>(-1)};
+  ints.inputs = {Tensor::FromVector<int32_t>({2}, {7, 8}), I64({1, 0}),
+                 Tensor::Scalar<int32_t>(-1)};
   ExpectRun(ints, Tensor::FromVector<int32_t>({3}, {-1, 7, 8}));
   OpTest bad = Op("Pad");
   bad.inputs = {x, I64({0, 1})};
@@ -199,7 +205,8 @@ TEST(DepthToSpaceTest, DcrAndCrd) {
   crd.attributes["blocksize"] = IntAttr(2);
   crd.attributes["mode"] = StringAttr("CRD");
   crd.inputs = {x};
-  ExpectRun(crd, F({1, 1, 2, 4}, {0, 2, 1, 3, 4, 6, 5, 7}));  // one output channel: both modes agree
+  ExpectRun(crd,
+            F({1, 1, 2, 4}, {0, 2, 1, 3, 4, 6, 5, 7}));  // one output channel: both modes agree
   OpTest crd2 = Op("DepthToSpace");
   crd2.attributes["blocksize"] = IntAttr(1);
   crd2.attributes["mode"] = StringAttr("CRD");
@@ -242,6 +249,33 @@ TEST(TriluTest, UpperLowerAndK) {
   OpTest big = Op("Trilu");
   big.inputs = {x, Tensor::Scalar<int64_t>(INT64_MAX)};
   ExpectRun(big, F({2, 3}, {0, 0, 0, 0, 0, 0}));
+}
+
+TEST(LayoutRobustnessTest, HugeShapesAreErrorsNotCrashes) {
+  const int64_t big = int64_t{1} << 62;
+  OpTest expand = Op("Expand");
+  expand.inputs = {F({1, 1}, {1}), I64({big, 8})};
+  EXPECT_FALSE(Run1(expand).ok());
+  OpTest tile = Op("Tile");
+  tile.inputs = {F({2}, {1, 2}), I64({big})};
+  EXPECT_FALSE(Run1(tile).ok());
+  OpTest pad = Op("Pad");
+  pad.inputs = {F({2}, {1, 2}), I64({INT64_MAX, INT64_MAX})};
+  EXPECT_FALSE(Run1(pad).ok());
+  pad.inputs = {F({2}, {1, 2}), I64({INT64_MIN, 0})};
+  EXPECT_FALSE(Run1(pad).ok());
+  OpTest reshape = Op("Reshape");
+  reshape.inputs = {F({0}, {}), I64({big, 4, 0})};
+  EXPECT_FALSE(Run1(reshape).ok());
+  OpTest d2s = Op("DepthToSpace");
+  d2s.attributes["blocksize"] = IntAttr(int64_t{1} << 32);
+  d2s.inputs = {Iota({1, 4, 1, 1})};
+  EXPECT_FALSE(Run1(d2s).ok());
+  OpTest slice = Op("Slice");
+  slice.inputs = {Iota({4}), I64({INT64_MAX}), I64({INT64_MIN}), I64({0}), I64({INT64_MIN})};
+  auto out = Run1(slice);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectTensorEq(*out, F({1}, {3}));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// NonZero: the coordinates of the non-zero elements, int64 [rank, count], in row-major order. A scalar
-// is treated as 1-D (numpy's behaviour): [1, count] with coordinate 0.
+// NonZero: the coordinates of the non-zero elements, int64 [rank, count], in row-major order. A
+// scalar is treated as 1-D (numpy's behaviour): [1, count] with coordinate 0.
 
 #include "providers/reference/tensor/tensor_kernels.h"
 #include "providers/reference/tensor/tensor_util.h"
@@ -48,6 +48,8 @@ class NonZeroKernel : public OpKernel {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<OpKernel>> CreateNonZero(const KernelInfo& info) { return MakeKernel<NonZeroKernel>(); }
+StatusOr<std::unique_ptr<OpKernel>> CreateNonZero(const KernelInfo& info) {
+  return MakeKernel<NonZeroKernel>();
+}
 
 }  // namespace berth

@@ -1,7 +1,7 @@
-// OneHot: out has indices' shape with a new dimension of size `depth` inserted at `axis` (default -1,
-// the end); out[..., d, ...] = values[1] where indices == d, else values[0]. Indices and depth may be
-// any numeric type (fractional values truncate); negative indices count from depth (opset 11);
-// indices outside [-depth, depth) give an all-off row. Any output type.
+// OneHot: out has indices' shape with a new dimension of size `depth` inserted at `axis` (default
+// -1, the end); out[..., d, ...] = values[1] where indices == d, else values[0]. Indices and depth
+// may be any numeric type (fractional values truncate); negative indices count from depth (opset
+// 11); indices outside [-depth, depth) give an all-off row. Any output type.
 
 #include <cmath>
 
@@ -21,17 +21,20 @@ class OneHotKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* depth_t, ctx.RequireInput(1));
     ASSIGN_OR_RETURN(const Tensor* values, ctx.RequireInput(2));
     if (values->numel() != 2 || values->rank() != 1) {
-      return InvalidArgument(where + ": input 'values' must be [off, on], got " + values->Describe());
+      return InvalidArgument(where + ": input 'values' must be [off, on], got " +
+                             values->Describe());
     }
-    ASSIGN_OR_RETURN(double depth_value, tensor_ops::ReadScalarAsDouble(*depth_t, where, "input 'depth'"));
+    ASSIGN_OR_RETURN(double depth_value,
+                     tensor_ops::ReadScalarAsDouble(*depth_t, where, "input 'depth'"));
     if (!(depth_value >= 1) || depth_value > 1e15) {
-      return InvalidArgument(where + ": depth " + std::to_string(depth_value) + " must be a positive count");
+      return InvalidArgument(where + ": depth " + std::to_string(depth_value) +
+                             " must be a positive count");
     }
     const int64_t depth = static_cast<int64_t>(depth_value);
     const int rank = indices_t->rank();
     if (axis_ < -(rank + 1) || axis_ > rank) {
-      return InvalidArgument(where + ": axis " + std::to_string(axis_) + " is out of range for output rank " +
-                             std::to_string(rank + 1));
+      return InvalidArgument(where + ": axis " + std::to_string(axis_) +
+                             " is out of range for output rank " + std::to_string(rank + 1));
     }
     const int axis = static_cast<int>(axis_ < 0 ? axis_ + rank + 1 : axis_);
     // Indices as int64 (truncating fractions); -1 marks "no hot element".
@@ -55,6 +58,7 @@ class OneHotKernel : public OpKernel {
         where + " (indices)"));
     Shape out_shape = indices_t->shape();
     out_shape.insert(out_shape.begin() + axis, depth);
+    RETURN_IF_ERROR(tensor_ops::CheckShape(out_shape, values->dtype(), where));
     Tensor* out = ctx.AllocateOutput(0, values->dtype(), out_shape);
     const int64_t outer = tensor_ops::ShapeProduct(indices_t->shape(), 0, axis);
     const int64_t inner = tensor_ops::ShapeProduct(indices_t->shape(), axis, rank);

@@ -1,5 +1,6 @@
 // Range (opset 11): [start, start + delta, ...) up to (not including) limit, with
-// max(ceil((limit - start) / delta), 0) elements. start, limit and delta are scalars of one numeric type.
+// max(ceil((limit - start) / delta), 0) elements. start, limit and delta are scalars of one numeric
+// type.
 
 #include <cmath>
 
@@ -21,8 +22,9 @@ class RangeKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* delta_t, ctx.RequireInput(2));
     for (const Tensor* t : {start_t, limit_t, delta_t}) {
       if (t->numel() != 1 || t->dtype() != start_t->dtype()) {
-        return InvalidArgument(where + ": start, limit and delta must be scalars of one type, got " +
-                               start_t->Describe() + ", " + limit_t->Describe() + ", " + delta_t->Describe());
+        return InvalidArgument(
+            where + ": start, limit and delta must be scalars of one type, got " +
+            start_t->Describe() + ", " + limit_t->Describe() + ", " + delta_t->Describe());
       }
     }
     return tensor_ops::VisitNumeric(
@@ -40,21 +42,26 @@ class RangeKernel : public OpKernel {
             const __int128 d = delta;
             if ((diff > 0 && d > 0) || (diff < 0 && d < 0)) {
               const __int128 count = (diff + d - (d > 0 ? 1 : -1)) / d;
-              if (count > kMaxElements) return InvalidArgument(where + ": the range has too many elements");
+              if (count > kMaxElements)
+                return InvalidArgument(where + ": the range has too many elements");
               n = static_cast<int64_t>(count);
             }
           } else {
-            const double count = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) /
-                                           static_cast<double>(delta));
+            const double count =
+                std::ceil((static_cast<double>(limit) - static_cast<double>(start)) /
+                          static_cast<double>(delta));
             if (std::isnan(count) || count > static_cast<double>(kMaxElements)) {
-              return InvalidArgument(where + ": the range from " + std::to_string(static_cast<double>(start)) + " to " +
-                                     std::to_string(static_cast<double>(limit)) + " is not a finite element count");
+              return InvalidArgument(where + ": the range from " +
+                                     std::to_string(static_cast<double>(start)) + " to " +
+                                     std::to_string(static_cast<double>(limit)) +
+                                     " is not a finite element count");
             }
             n = count > 0 ? static_cast<int64_t>(count) : 0;
           }
           Tensor* out = ctx.AllocateOutput(0, start_t->dtype(), {n});
           T* o = out->data<T>();
-          for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(static_cast<C>(start + static_cast<C>(i) * delta));
+          for (int64_t i = 0; i < n; ++i)
+            o[i] = static_cast<T>(static_cast<C>(start + static_cast<C>(i) * delta));
           return Status::Ok();
         },
         where);
@@ -63,6 +70,8 @@ class RangeKernel : public OpKernel {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<OpKernel>> CreateRange(const KernelInfo& info) { return MakeKernel<RangeKernel>(); }
+StatusOr<std::unique_ptr<OpKernel>> CreateRange(const KernelInfo& info) {
+  return MakeKernel<RangeKernel>();
+}
 
 }  // namespace berth

@@ -1,5 +1,6 @@
-// ReverseSequence (opset 10): for each batch entry b, reverses the first sequence_lens[b] steps along
-// the time axis and copies the rest. time_axis/batch_axis are 0 and 1 in either order. Any type.
+// ReverseSequence (opset 10): for each batch entry b, reverses the first sequence_lens[b] steps
+// along the time axis and copies the rest. time_axis/batch_axis are 0 and 1 in either order. Any
+// type.
 
 #include "providers/reference/tensor/tensor_kernels.h"
 #include "providers/reference/tensor/tensor_util.h"
@@ -9,23 +10,26 @@ namespace {
 
 class ReverseSequenceKernel : public OpKernel {
  public:
-  ReverseSequenceKernel(int time_axis, int batch_axis) : time_axis_(time_axis), batch_axis_(batch_axis) {}
+  ReverseSequenceKernel(int time_axis, int batch_axis)
+      : time_axis_(time_axis), batch_axis_(batch_axis) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string& where = ctx.NodeLabel();
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     ASSIGN_OR_RETURN(const Tensor* lens_t, ctx.RequireInput(1));
-    if (x->rank() < 2) return InvalidArgument(where + ": input " + x->Describe() + " must have rank >= 2");
+    if (x->rank() < 2)
+      return InvalidArgument(where + ": input " + x->Describe() + " must have rank >= 2");
     const int64_t steps = x->dim(time_axis_), batch = x->dim(batch_axis_);
-    ASSIGN_OR_RETURN(std::vector<int64_t> lens, tensor_ops::ReadInt64s(*lens_t, where, "input 'sequence_lens'"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> lens,
+                     tensor_ops::ReadInt64s(*lens_t, where, "input 'sequence_lens'"));
     if (lens_t->rank() != 1 || static_cast<int64_t>(lens.size()) != batch) {
-      return InvalidArgument(where + ": input 'sequence_lens' " + lens_t->Describe() + " must be 1-D with " +
-                             std::to_string(batch) + " entries");
+      return InvalidArgument(where + ": input 'sequence_lens' " + lens_t->Describe() +
+                             " must be 1-D with " + std::to_string(batch) + " entries");
     }
     for (int64_t len : lens) {
       if (len < 0 || len > steps) {
-        return InvalidArgument(where + ": sequence length " + std::to_string(len) + " is outside [0, " +
-                               std::to_string(steps) + "]");
+        return InvalidArgument(where + ": sequence length " + std::to_string(len) +
+                               " is outside [0, " + std::to_string(steps) + "]");
       }
     }
     const int64_t inner = tensor_ops::ShapeProduct(x->shape(), 2, x->rank());
@@ -36,8 +40,8 @@ class ReverseSequenceKernel : public OpKernel {
       const int64_t len = lens[static_cast<size_t>(b)];
       for (int64_t t = 0; t < steps; ++t) {
         const int64_t src = t < len ? len - 1 - t : t;
-        tensor_ops::CopyElements(*x, b * batch_stride + src * time_stride, *out, b * batch_stride + t * time_stride,
-                                 inner);
+        tensor_ops::CopyElements(*x, b * batch_stride + src * time_stride, *out,
+                                 b * batch_stride + t * time_stride, inner);
       }
     }
     return Status::Ok();
@@ -52,10 +56,13 @@ class ReverseSequenceKernel : public OpKernel {
 
 StatusOr<std::unique_ptr<OpKernel>> CreateReverseSequence(const KernelInfo& info) {
   const int64_t time_axis = info.GetInt("time_axis", 0), batch_axis = info.GetInt("batch_axis", 1);
-  if ((time_axis != 0 && time_axis != 1) || (batch_axis != 0 && batch_axis != 1) || time_axis == batch_axis) {
-    return InvalidArgument(info.NodeLabel() + ": time_axis and batch_axis must be 0 and 1 in some order");
+  if ((time_axis != 0 && time_axis != 1) || (batch_axis != 0 && batch_axis != 1) ||
+      time_axis == batch_axis) {
+    return InvalidArgument(info.NodeLabel() +
+                           ": time_axis and batch_axis must be 0 and 1 in some order");
   }
-  return MakeKernel<ReverseSequenceKernel>(static_cast<int>(time_axis), static_cast<int>(batch_axis));
+  return MakeKernel<ReverseSequenceKernel>(static_cast<int>(time_axis),
+                                           static_cast<int>(batch_axis));
 }
 
 }  // namespace berth

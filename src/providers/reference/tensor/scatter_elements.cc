@@ -14,7 +14,8 @@ using tensor_ops::ScatterReduction;
 
 class ScatterElementsKernel : public OpKernel {
  public:
-  ScatterElementsKernel(int64_t axis, ScatterReduction reduction) : axis_(axis), reduction_(reduction) {}
+  ScatterElementsKernel(int64_t axis, ScatterReduction reduction)
+      : axis_(axis), reduction_(reduction) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string& where = ctx.NodeLabel();
@@ -23,21 +24,24 @@ class ScatterElementsKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* updates, ctx.RequireInput(2));
     const int rank = data->rank();
     if (rank == 0 || indices_t->rank() != rank) {
-      return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() + " must have the rank of input 'data' " +
-                             data->Describe() + " (>= 1)");
+      return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() +
+                             " must have the rank of input 'data' " + data->Describe() + " (>= 1)");
     }
     if (updates->shape() != indices_t->shape() || updates->dtype() != data->dtype()) {
-      return InvalidArgument(where + ": input 'updates' " + updates->Describe() + " must have the shape of 'indices' " +
-                             indices_t->Describe() + " and the type of 'data' " + data->Describe());
+      return InvalidArgument(where + ": input 'updates' " + updates->Describe() +
+                             " must have the shape of 'indices' " + indices_t->Describe() +
+                             " and the type of 'data' " + data->Describe());
     }
     ASSIGN_OR_RETURN(int axis, NormalizeAxis(axis_, rank, where));
     for (int k = 0; k < rank; ++k) {
       if (k != axis && indices_t->dim(k) > data->dim(k)) {
-        return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() + " is larger than input 'data' " +
-                               data->Describe() + " on axis " + std::to_string(k));
+        return InvalidArgument(where + ": input 'indices' " + indices_t->Describe() +
+                               " is larger than input 'data' " + data->Describe() + " on axis " +
+                               std::to_string(k));
       }
     }
-    ASSIGN_OR_RETURN(std::vector<int64_t> indices, tensor_ops::ReadInt64s(*indices_t, where, "input 'indices'"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> indices,
+                     tensor_ops::ReadInt64s(*indices_t, where, "input 'indices'"));
     const std::vector<int64_t> strides = StridesOf(data->shape());
     const int64_t dim = data->dim(axis);
     const int64_t axis_stride = strides[static_cast<size_t>(axis)];
@@ -48,8 +52,9 @@ class ScatterElementsKernel : public OpKernel {
     for (size_t i = 0; i < indices.size(); ++i) {
       int64_t idx = indices[i];
       if (idx < -dim || idx >= dim) {
-        return InvalidArgument(where + ": index " + std::to_string(idx) + " is out of range for axis " +
-                               std::to_string(axis) + " of input " + data->Describe());
+        return InvalidArgument(where + ": index " + std::to_string(idx) +
+                               " is out of range for axis " + std::to_string(axis) + " of input " +
+                               data->Describe());
       }
       if (idx < 0) idx += dim;
       offsets[i] = base + idx * axis_stride;
@@ -75,8 +80,9 @@ class ScatterElementsKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateScatterElements(const KernelInfo& info) {
-  ASSIGN_OR_RETURN(ScatterReduction reduction,
-                   tensor_ops::ParseScatterReduction(info.GetString("reduction", "none"), info.NodeLabel()));
+  ASSIGN_OR_RETURN(
+      ScatterReduction reduction,
+      tensor_ops::ParseScatterReduction(info.GetString("reduction", "none"), info.NodeLabel()));
   return MakeKernel<ScatterElementsKernel>(info.GetInt("axis", 0), reduction);
 }
 

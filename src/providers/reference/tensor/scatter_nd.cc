@@ -21,11 +21,13 @@ class ScatterNDKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* indices_t, ctx.RequireInput(1));
     ASSIGN_OR_RETURN(const Tensor* updates, ctx.RequireInput(2));
     const int r = data->rank(), q = indices_t->rank();
-    if (r < 1 || q < 1) return InvalidArgument(where + ": inputs 'data' and 'indices' must have rank >= 1");
+    if (r < 1 || q < 1)
+      return InvalidArgument(where + ": inputs 'data' and 'indices' must have rank >= 1");
     const int64_t k = indices_t->dim(q - 1);
     if (k < 0 || k > r) {
-      return InvalidArgument(where + ": the last dimension of input 'indices' " + indices_t->Describe() +
-                             " exceeds the rank of input 'data' " + data->Describe());
+      return InvalidArgument(where + ": the last dimension of input 'indices' " +
+                             indices_t->Describe() + " exceeds the rank of input 'data' " +
+                             data->Describe());
     }
     Shape expected(indices_t->shape().begin(), indices_t->shape().end() - 1);
     expected.insert(expected.end(), data->shape().begin() + k, data->shape().end());
@@ -33,7 +35,8 @@ class ScatterNDKernel : public OpKernel {
       return InvalidArgument(where + ": input 'updates' " + updates->Describe() + " must be " +
                              std::string(DataTypeName(data->dtype())) + ShapeToString(expected));
     }
-    ASSIGN_OR_RETURN(std::vector<int64_t> indices, tensor_ops::ReadInt64s(*indices_t, where, "input 'indices'"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> indices,
+                     tensor_ops::ReadInt64s(*indices_t, where, "input 'indices'"));
     const std::vector<int64_t> strides = StridesOf(data->shape());
     const int64_t tuples = tensor_ops::ShapeProduct(indices_t->shape(), 0, q - 1);
     const int64_t slice = tensor_ops::ShapeProduct(data->shape(), static_cast<int>(k), r);
@@ -45,8 +48,9 @@ class ScatterNDKernel : public OpKernel {
         const int64_t dim = data->dim(axis);
         int64_t idx = indices[static_cast<size_t>(j * k + t)];
         if (idx < -dim || idx >= dim) {
-          return InvalidArgument(where + ": index " + std::to_string(idx) + " is out of range for axis " +
-                                 std::to_string(axis) + " of input " + data->Describe());
+          return InvalidArgument(where + ": index " + std::to_string(idx) +
+                                 " is out of range for axis " + std::to_string(axis) +
+                                 " of input " + data->Describe());
         }
         if (idx < 0) idx += dim;
         offset += idx * strides[static_cast<size_t>(axis)];
@@ -65,8 +69,9 @@ class ScatterNDKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateScatterND(const KernelInfo& info) {
-  ASSIGN_OR_RETURN(ScatterReduction reduction,
-                   tensor_ops::ParseScatterReduction(info.GetString("reduction", "none"), info.NodeLabel()));
+  ASSIGN_OR_RETURN(
+      ScatterReduction reduction,
+      tensor_ops::ParseScatterReduction(info.GetString("reduction", "none"), info.NodeLabel()));
   return MakeKernel<ScatterNDKernel>(reduction);
 }
 

@@ -10,7 +10,8 @@ namespace {
 
 class ShapeKernel : public OpKernel {
  public:
-  ShapeKernel(int64_t start, bool has_end, int64_t end) : start_(start), has_end_(has_end), end_(end) {}
+  ShapeKernel(int64_t start, bool has_end, int64_t end)
+      : start_(start), has_end_(has_end), end_(end) {}
 
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
@@ -33,7 +34,8 @@ class ShapeKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateShape(const KernelInfo& info) {
-  return MakeKernel<ShapeKernel>(info.GetInt("start", 0), info.HasAttribute("end"), info.GetInt("end", 0));
+  return MakeKernel<ShapeKernel>(info.GetInt("start", 0), info.HasAttribute("end"),
+                                 info.GetInt("end", 0));
 }
 
 }  // namespace berth

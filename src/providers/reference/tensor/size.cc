@@ -17,6 +17,8 @@ class SizeKernel : public OpKernel {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<OpKernel>> CreateSize(const KernelInfo& info) { return MakeKernel<SizeKernel>(); }
+StatusOr<std::unique_ptr<OpKernel>> CreateSize(const KernelInfo& info) {
+  return MakeKernel<SizeKernel>();
+}
 
 }  // namespace berth

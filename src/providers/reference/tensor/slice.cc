@@ -1,6 +1,6 @@
-// Slice: strided sub-tensor. Before opset 10 starts/ends/axes are attributes; from 10 they are inputs
-// (starts, ends, optional axes, optional steps; int32 or int64). Out-of-range starts/ends are clamped
-// and negative steps walk backwards, as the spec describes. Any element type.
+// Slice: strided sub-tensor. Before opset 10 starts/ends/axes are attributes; from 10 they are
+// inputs (starts, ends, optional axes, optional steps; int32 or int64). Out-of-range starts/ends
+// are clamped and negative steps walk backwards, as the spec describes. Any element type.
 
 #include <algorithm>
 #include <cstdint>
@@ -18,8 +18,11 @@ class SliceKernel : public OpKernel {
  public:
   SliceKernel(bool from_attributes, std::vector<int64_t> starts, std::vector<int64_t> ends,
               bool has_axes, std::vector<int64_t> axes)
-      : from_attributes_(from_attributes), attr_starts_(std::move(starts)), attr_ends_(std::move(ends)),
-        attr_has_axes_(has_axes), attr_axes_(std::move(axes)) {}
+      : from_attributes_(from_attributes),
+        attr_starts_(std::move(starts)),
+        attr_ends_(std::move(ends)),
+        attr_has_axes_(has_axes),
+        attr_axes_(std::move(axes)) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string& where = ctx.NodeLabel();
@@ -40,14 +43,15 @@ class SliceKernel : public OpKernel {
       if (const Tensor* st = ctx.input(4)) {
         ASSIGN_OR_RETURN(steps, ReadInt64s(*st, where, "input 'steps'"));
         if (steps.size() != starts.size()) {
-          return InvalidArgument(where + ": steps " + ShapeToString(steps) + " and starts " + ShapeToString(starts) +
-                                 " differ in length");
+          return InvalidArgument(where + ": steps " + ShapeToString(steps) + " and starts " +
+                                 ShapeToString(starts) + " differ in length");
         }
       }
     }
     if (starts.size() != ends.size() || (has_axes && axes.size() != starts.size())) {
-      return InvalidArgument(where + ": starts " + ShapeToString(starts) + ", ends " + ShapeToString(ends) +
-                             (has_axes ? ", axes " + ShapeToString(axes) : std::string()) + " differ in length");
+      return InvalidArgument(
+          where + ": starts " + ShapeToString(starts) + ", ends " + ShapeToString(ends) +
+          (has_axes ? ", axes " + ShapeToString(axes) : std::string()) + " differ in length");
     }
     if (!has_axes) {
       axes.resize(starts.size());
@@ -64,7 +68,8 @@ class SliceKernel : public OpKernel {
       const size_t a = static_cast<size_t>(norm_axes[i]);
       const int64_t dim = data->shape()[a];
       const int64_t step = steps[i];
-      if (step == 0) return InvalidArgument(where + ": step for axis " + std::to_string(a) + " is 0");
+      if (step == 0)
+        return InvalidArgument(where + ": step for axis " + std::to_string(a) + " is 0");
       int64_t start = starts[i], end = ends[i];
       if (start < 0) start += dim;
       if (end < 0) end += dim;
@@ -101,7 +106,8 @@ class SliceKernel : public OpKernel {
 StatusOr<std::unique_ptr<OpKernel>> CreateSlice(const KernelInfo& info) {
   const bool from_attributes = info.opset() < 10;
   if (from_attributes && (!info.HasAttribute("starts") || !info.HasAttribute("ends"))) {
-    return InvalidArgument(info.NodeLabel() + ": attributes 'starts' and 'ends' are required before opset 10");
+    return InvalidArgument(info.NodeLabel() +
+                           ": attributes 'starts' and 'ends' are required before opset 10");
   }
   return MakeKernel<SliceKernel>(from_attributes, info.GetInts("starts"), info.GetInts("ends"),
                                  info.HasAttribute("axes"), info.GetInts("axes"));

@@ -1,5 +1,6 @@
-// SpaceToDepth: moves spatial blocks into channels, [N, C, H, W] -> [N, C*b^2, H/b, W/b]; output channel
-// (bh, bw, c) holds input (c, h*b+bh, w*b+bw). A 6-D transpose done as one strided copy. Any type.
+// SpaceToDepth: moves spatial blocks into channels, [N, C, H, W] -> [N, C*b^2, H/b, W/b]; output
+// channel (bh, bw, c) holds input (c, h*b+bh, w*b+bw). A 6-D transpose done as one strided copy.
+// Any type.
 
 #include "providers/reference/tensor/tensor_kernels.h"
 #include "providers/reference/tensor/tensor_util.h"
@@ -15,7 +16,8 @@ class SpaceToDepthKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     if (x->rank() != 4 || x->dim(2) % b_ != 0 || x->dim(3) % b_ != 0) {
       return InvalidArgument(ctx.NodeLabel() + ": input " + x->Describe() +
-                             " must be 4-D with height and width divisible by " + std::to_string(b_));
+                             " must be 4-D with height and width divisible by " +
+                             std::to_string(b_));
     }
     const int64_t n = x->dim(0), c = x->dim(1), h = x->dim(2) / b_, w = x->dim(3) / b_;
     const int64_t W = x->dim(3), HW = x->dim(2) * W;

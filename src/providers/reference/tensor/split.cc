@@ -13,8 +13,11 @@ namespace {
 
 class SplitKernel : public OpKernel {
  public:
-  SplitKernel(int64_t axis, bool has_attr_split, std::vector<int64_t> attr_split, int64_t num_outputs_attr)
-      : axis_(axis), has_attr_split_(has_attr_split), attr_split_(std::move(attr_split)),
+  SplitKernel(int64_t axis, bool has_attr_split, std::vector<int64_t> attr_split,
+              int64_t num_outputs_attr)
+      : axis_(axis),
+        has_attr_split_(has_attr_split),
+        attr_split_(std::move(attr_split)),
         num_outputs_attr_(num_outputs_attr) {}
 
   Status Compute(KernelContext& ctx) const override {
@@ -31,7 +34,8 @@ class SplitKernel : public OpKernel {
     sizes = attr_split_;
     if (const Tensor* split = ctx.input(1)) {
       if (split->rank() != 1) {
-        return InvalidArgument(ctx.NodeLabel() + ": input 'split' must be 1-D, got " + split->Describe());
+        return InvalidArgument(ctx.NodeLabel() + ": input 'split' must be 1-D, got " +
+                               split->Describe());
       }
       ASSIGN_OR_RETURN(sizes, tensor_ops::ReadInt64s(*split, ctx.NodeLabel(), "input 'split'"));
       has_split = true;
@@ -39,25 +43,30 @@ class SplitKernel : public OpKernel {
     if (has_split) {
       int64_t total = 0;
       for (int64_t s : sizes) {
-        if (s < 0) return InvalidArgument(ctx.NodeLabel() + ": split " + ShapeToString(sizes) + " has a negative size");
+        if (s < 0)
+          return InvalidArgument(ctx.NodeLabel() + ": split " + ShapeToString(sizes) +
+                                 " has a negative size");
         total += s;
       }
       if (static_cast<int>(sizes.size()) != n || total != dim) {
-        return InvalidArgument(ctx.NodeLabel() + ": split " + ShapeToString(sizes) + " does not cut dimension " +
-                               std::to_string(dim) + " of input " + data->Describe() + " into " + std::to_string(n) +
-                               " outputs");
+        return InvalidArgument(ctx.NodeLabel() + ": split " + ShapeToString(sizes) +
+                               " does not cut dimension " + std::to_string(dim) + " of input " +
+                               data->Describe() + " into " + std::to_string(n) + " outputs");
       }
     } else if (num_outputs_attr_ > 0) {
       if (num_outputs_attr_ != n) {
-        return InvalidArgument(ctx.NodeLabel() + ": num_outputs " + std::to_string(num_outputs_attr_) +
-                               " differs from the node's " + std::to_string(n) + " outputs");
+        return InvalidArgument(ctx.NodeLabel() + ": num_outputs " +
+                               std::to_string(num_outputs_attr_) + " differs from the node's " +
+                               std::to_string(n) + " outputs");
       }
       const int64_t chunk = (dim + n - 1) / n;
-      for (int i = 0; i < n; ++i) sizes.push_back(std::max<int64_t>(0, std::min(chunk, dim - chunk * i)));
+      for (int i = 0; i < n; ++i)
+        sizes.push_back(std::max<int64_t>(0, std::min(chunk, dim - chunk * i)));
     } else {
       if (dim % n != 0) {
-        return InvalidArgument(ctx.NodeLabel() + ": dimension " + std::to_string(dim) + " of input " +
-                               data->Describe() + " cannot be split evenly into " + std::to_string(n) + " outputs");
+        return InvalidArgument(ctx.NodeLabel() + ": dimension " + std::to_string(dim) +
+                               " of input " + data->Describe() + " cannot be split evenly into " +
+                               std::to_string(n) + " outputs");
       }
       sizes.assign(static_cast<size_t>(n), dim / n);
     }
@@ -73,7 +82,8 @@ class SplitKernel : public OpKernel {
         Shape shape = data->shape();
         shape[static_cast<size_t>(axis)] = size;
         Tensor* out = ctx.AllocateOutput(i, data->dtype(), shape);
-        for (int64_t o = 0; o < outer; ++o) tensor_ops::CopyElements(*data, o * in_row + column, *out, o * block, block);
+        for (int64_t o = 0; o < outer; ++o)
+          tensor_ops::CopyElements(*data, o * in_row + column, *out, o * block, block);
       }
       column += block;
     }
@@ -94,8 +104,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateSplit(const KernelInfo& info) {
   if (info.HasAttribute("num_outputs") && num_outputs < 1) {
     return InvalidArgument(info.NodeLabel() + ": num_outputs must be positive");
   }
-  return MakeKernel<SplitKernel>(info.GetInt("axis", 0), info.HasAttribute("split"), info.GetInts("split"),
-                                 num_outputs);
+  return MakeKernel<SplitKernel>(info.GetInt("axis", 0), info.HasAttribute("split"),
+                                 info.GetInts("split"), num_outputs);
 }
 
 }  // namespace berth

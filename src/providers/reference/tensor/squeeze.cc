@@ -1,5 +1,6 @@
-// Squeeze: a view without the listed size-1 dimensions (all size-1 dimensions when no axes are given).
-// Axes are an attribute before opset 13 and an optional int64 input from 13; both forms are accepted.
+// Squeeze: a view without the listed size-1 dimensions (all size-1 dimensions when no axes are
+// given). Axes are an attribute before opset 13 and an optional int64 input from 13; both forms are
+// accepted.
 
 #include "providers/reference/tensor/tensor_kernels.h"
 #include "providers/reference/tensor/tensor_util.h"
@@ -22,7 +23,8 @@ class SqueezeKernel : public OpKernel {
     std::vector<int64_t> axes = attr_axes_;
     if (const Tensor* axes_input = ctx.input(1)) {
       if (axes_input->rank() > 1) {
-        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " + axes_input->Describe());
+        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " +
+                               axes_input->Describe());
       }
       ASSIGN_OR_RETURN(axes, ReadInt64s(*axes_input, ctx.NodeLabel(), "input 'axes'"));
       has_axes = true;
@@ -32,8 +34,8 @@ class SqueezeKernel : public OpKernel {
       ASSIGN_OR_RETURN(std::vector<int> normalized, NormalizeAxes(axes, rank, ctx.NodeLabel()));
       for (int a : normalized) {
         if (data->dim(a) != 1) {
-          return InvalidArgument(ctx.NodeLabel() + ": cannot squeeze axis " + std::to_string(a) + " of input " +
-                                 data->Describe() + ": its size is not 1");
+          return InvalidArgument(ctx.NodeLabel() + ": cannot squeeze axis " + std::to_string(a) +
+                                 " of input " + data->Describe() + ": its size is not 1");
         }
         drop[static_cast<size_t>(a)] = true;
       }

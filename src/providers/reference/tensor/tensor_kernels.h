@@ -36,7 +36,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateTrilu(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateGather(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateGatherElements(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateGatherND(const KernelInfo& info);
-StatusOr<std::unique_ptr<OpKernel>> CreateScatterElements(const KernelInfo& info);  // also serves the deprecated Scatter
+StatusOr<std::unique_ptr<OpKernel>> CreateScatterElements(
+    const KernelInfo& info);  // also serves the deprecated Scatter
 StatusOr<std::unique_ptr<OpKernel>> CreateScatterND(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateNonZero(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateCompress(const KernelInfo& info);

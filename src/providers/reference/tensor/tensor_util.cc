@@ -1,11 +1,13 @@
 #include "providers/reference/tensor/tensor_util.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
 namespace berth::tensor_ops {
 
-void CopyElements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset, int64_t count) {
+void CopyElements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset,
+                  int64_t count) {
   if (count <= 0) return;
   if (src.dtype() == DataType::kString) {
     const std::string* s = src.data<std::string>() + src_offset;
@@ -34,8 +36,8 @@ void FillZero(Tensor& dst, int64_t offset, int64_t count) {
 namespace {
 
 template <typename E>
-void StridedCopyTyped(const E* src, int64_t base, const std::vector<int64_t>& strides, const Shape& shape,
-                      E* dst) {
+void StridedCopyTyped(const E* src, int64_t base, const std::vector<int64_t>& strides,
+                      const Shape& shape, E* dst) {
   const int rank = static_cast<int>(shape.size());
   if (rank == 0) {
     dst[0] = src[base];
@@ -72,11 +74,11 @@ void StridedCopyTyped(const E* src, int64_t base, const std::vector<int64_t>& st
 
 }  // namespace
 
-void StridedCopy(const Tensor& src, int64_t base, const std::vector<int64_t>& strides, const Shape& shape,
-                 Tensor& dst) {
+void StridedCopy(const Tensor& src, int64_t base, const std::vector<int64_t>& strides,
+                 const Shape& shape, Tensor& dst) {
   if (NumElements(shape) == 0) return;
-  // Drop size-1 dimensions and merge dimensions that are contiguous with each other, so that the inner
-  // loop is as long as possible.
+  // Drop size-1 dimensions and merge dimensions that are contiguous with each other, so that the
+  // inner loop is as long as possible.
   Shape dims;
   std::vector<int64_t> st;
   for (size_t k = 0; k < shape.size(); ++k) {
@@ -100,7 +102,8 @@ void StridedCopy(const Tensor& src, int64_t base, const std::vector<int64_t>& st
   (void)s;  // every defined dtype has an element size; undefined tensors have no elements to copy
 }
 
-StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& where, const std::string& what) {
+StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& where,
+                                          const std::string& what) {
   std::vector<int64_t> out(static_cast<size_t>(t.numel()));
   if (t.dtype() == DataType::kInt64) {
     for (int64_t i = 0; i < t.numel(); ++i) out[static_cast<size_t>(i)] = t.data<int64_t>()[i];
@@ -112,9 +115,11 @@ StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& wh
   return out;
 }
 
-StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where, const std::string& what) {
+StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where,
+                                    const std::string& what) {
   if (t.numel() != 1) {
-    return InvalidArgument(where + ": " + what + " must be a scalar or have one element, got " + t.Describe());
+    return InvalidArgument(where + ": " + what + " must be a scalar or have one element, got " +
+                           t.Describe());
   }
   double v = 0;
   Status s = VisitNumericOrBool(
@@ -129,15 +134,18 @@ StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where, c
   return v;
 }
 
-StatusOr<int64_t> ReadScalarInt64(const Tensor& t, const std::string& where, const std::string& what) {
+StatusOr<int64_t> ReadScalarInt64(const Tensor& t, const std::string& where,
+                                  const std::string& what) {
   if (t.numel() != 1) {
-    return InvalidArgument(where + ": " + what + " must be a scalar or have one element, got " + t.Describe());
+    return InvalidArgument(where + ": " + what + " must be a scalar or have one element, got " +
+                           t.Describe());
   }
   ASSIGN_OR_RETURN(std::vector<int64_t> v, ReadInt64s(t, where, what));
   return v[0];
 }
 
-StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes, int rank, const std::string& where) {
+StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes, int rank,
+                                         const std::string& where) {
   std::vector<int> out;
   std::set<int> seen;
   for (int64_t a : axes) {
@@ -154,37 +162,59 @@ StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes, int r
   return out;
 }
 
+Status CheckShape(const Shape& shape, DataType dtype, const std::string& where) {
+  int64_t n = std::max<int64_t>(1, static_cast<int64_t>(DataTypeSize(dtype)));
+  bool empty = false;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return InvalidArgument(where + ": output shape " + ShapeToString(shape) +
+                             " has a negative dimension");
+    if (d == 0) empty = true;
+  }
+  if (empty) return Status::Ok();
+  for (int64_t d : shape) {
+    if (__builtin_mul_overflow(n, d, &n)) {
+      return InvalidArgument(where + ": output shape " + ShapeToString(shape) + " is too large");
+    }
+  }
+  return Status::Ok();
+}
+
 int64_t ShapeProduct(const Shape& shape, int begin, int end) {
   int64_t n = 1;
   for (int k = begin; k < end; ++k) n *= shape[static_cast<size_t>(k)];
   return n;
 }
 
-StatusOr<ScatterReduction> ParseScatterReduction(const std::string& name, const std::string& where) {
+StatusOr<ScatterReduction> ParseScatterReduction(const std::string& name,
+                                                 const std::string& where) {
   if (name == "none") return ScatterReduction::kNone;
   if (name == "add") return ScatterReduction::kAdd;
   if (name == "mul") return ScatterReduction::kMul;
   if (name == "max") return ScatterReduction::kMax;
   if (name == "min") return ScatterReduction::kMin;
-  return InvalidArgument(where + ": unknown reduction '" + name + "' (expected none, add, mul, max or min)");
+  return InvalidArgument(where + ": unknown reduction '" + name +
+                         "' (expected none, add, mul, max or min)");
 }
 
 namespace {
 
 template <typename T, typename Op>
-void ScatterReduce(T* out, const std::vector<int64_t>& offsets, const T* updates, int64_t slice, Op op) {
+void ScatterReduce(T* out, const std::vector<int64_t>& offsets, const T* updates, int64_t slice,
+                   Op op) {
   using C = ComputeT<T>;
   for (size_t i = 0; i < offsets.size(); ++i) {
     T* dst = out + offsets[i];
     const T* src = updates + static_cast<int64_t>(i) * slice;
-    for (int64_t j = 0; j < slice; ++j) dst[j] = static_cast<T>(op(static_cast<C>(dst[j]), static_cast<C>(src[j])));
+    for (int64_t j = 0; j < slice; ++j)
+      dst[j] = static_cast<T>(op(static_cast<C>(dst[j]), static_cast<C>(src[j])));
   }
 }
 
 }  // namespace
 
-Status ScatterInto(Tensor& out, const std::vector<int64_t>& offsets, const Tensor& updates, int64_t slice,
-                   ScatterReduction reduction, const std::string& where) {
+Status ScatterInto(Tensor& out, const std::vector<int64_t>& offsets, const Tensor& updates,
+                   int64_t slice, ScatterReduction reduction, const std::string& where) {
   if (reduction == ScatterReduction::kNone) {
     for (size_t i = 0; i < offsets.size(); ++i) {
       CopyElements(updates, static_cast<int64_t>(i) * slice, out, offsets[i], slice);
@@ -211,7 +241,8 @@ Status ScatterInto(Tensor& out, const std::vector<int64_t>& offsets, const Tenso
           case ScatterReduction::kMin:
             ScatterReduce(o, offsets, u, slice, [](C a, C b) { return b < a ? b : a; });
             break;
-          case ScatterReduction::kNone: break;
+          case ScatterReduction::kNone:
+            break;
         }
         return Status::Ok();
       },

@@ -1,9 +1,9 @@
 #pragma once
 // Helpers shared by the tensor-family kernels (shape, layout, indexing, casting, creation).
 //
-// Data movement in this family is dtype-agnostic: elements are moved as raw bits of DataTypeSize bytes,
-// except strings, which are copied as std::string. VisitElementBits picks the C++ type that does that.
-// Everything here is stateless and safe to call from several threads.
+// Data movement in this family is dtype-agnostic: elements are moved as raw bits of DataTypeSize
+// bytes, except strings, which are copied as std::string. VisitElementBits picks the C++ type that
+// does that. Everything here is stateless and safe to call from several threads.
 
 #include <cstdint>
 #include <string>
@@ -28,12 +28,18 @@ template <typename F>
 Status VisitElementBits(DataType dtype, F&& f, const std::string& where) {
   if (dtype == DataType::kString) return f(TypeTag<std::string>{});
   switch (DataTypeSize(dtype)) {
-    case 1: return f(TypeTag<uint8_t>{});
-    case 2: return f(TypeTag<uint16_t>{});
-    case 4: return f(TypeTag<uint32_t>{});
-    case 8: return f(TypeTag<uint64_t>{});
-    case 16: return f(TypeTag<Bits128>{});
-    default: return UnsupportedType(dtype, where);
+    case 1:
+      return f(TypeTag<uint8_t>{});
+    case 2:
+      return f(TypeTag<uint16_t>{});
+    case 4:
+      return f(TypeTag<uint32_t>{});
+    case 8:
+      return f(TypeTag<uint64_t>{});
+    case 16:
+      return f(TypeTag<Bits128>{});
+    default:
+      return UnsupportedType(dtype, where);
   }
 }
 
@@ -42,7 +48,8 @@ Status VisitElementBits(DataType dtype, F&& f, const std::string& where) {
 template <typename... Ts, typename F>
 Status VisitTypes(DataType dtype, F&& f, const std::string& where) {
   Status status;
-  bool found = ((DataTypeOf<Ts>::value == dtype ? (status = f(TypeTag<Ts>{}), true) : false) || ...);
+  bool found =
+      ((DataTypeOf<Ts>::value == dtype ? (status = f(TypeTag<Ts>{}), true) : false) || ...);
   if (!found) return UnsupportedType(dtype, where);
   return status;
 }
@@ -54,56 +61,67 @@ Status VisitFloat(DataType dtype, F&& f, const std::string& where) {
 
 template <typename F>
 Status VisitNumeric(DataType dtype, F&& f, const std::string& where) {
-  return VisitTypes<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t,
-                    uint32_t, uint64_t>(dtype, std::forward<F>(f), where);
+  return VisitTypes<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
+                    uint16_t, uint32_t, uint64_t>(dtype, std::forward<F>(f), where);
 }
 
 template <typename F>
 Status VisitNumericOrBool(DataType dtype, F&& f, const std::string& where) {
-  return VisitTypes<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t,
-                    uint32_t, uint64_t, bool>(dtype, std::forward<F>(f), where);
+  return VisitTypes<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
+                    uint16_t, uint32_t, uint64_t, bool>(dtype, std::forward<F>(f), where);
 }
 
-// Copies `count` elements src[src_offset...] -> dst[dst_offset...]; both tensors have the same dtype.
-void CopyElements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset, int64_t count);
+// Copies `count` elements src[src_offset...] -> dst[dst_offset...]; both tensors have the same
+// dtype.
+void CopyElements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset,
+                  int64_t count);
 
-// Sets `count` elements of dst from `offset` on to zero (false, empty string). Kernels do not rely on
-// AllocateOutput returning zeroed memory.
+// Sets `count` elements of dst from `offset` on to zero (false, empty string). Kernels do not rely
+// on AllocateOutput returning zeroed memory.
 void FillZero(Tensor& dst, int64_t offset, int64_t count);
 
 // Fills the contiguous dst with a strided view of src: dst element (i_0, ..., i_n-1) of `shape` is
 // src element `base + sum_k i_k * strides[k]`. Strides are in elements and may be 0 (broadcast) or
 // negative (reversal). dst must have src's dtype and NumElements(shape) elements; the caller checks
 // that every addressed src element is in range.
-void StridedCopy(const Tensor& src, int64_t base, const std::vector<int64_t>& strides, const Shape& shape,
-                 Tensor& dst);
+void StridedCopy(const Tensor& src, int64_t base, const std::vector<int64_t>& strides,
+                 const Shape& shape, Tensor& dst);
 
 // Reads an int32/int64 tensor as int64 values. `what` names the input in errors ("input 'axes'").
-StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& where, const std::string& what);
+StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& where,
+                                          const std::string& what);
 
 // Reads the single element of a scalar or one-element tensor of any numeric/bool type as double.
-StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where, const std::string& what);
+StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where,
+                                    const std::string& what);
 
 // Reads the single element of a scalar or one-element integer tensor as int64.
-StatusOr<int64_t> ReadScalarInt64(const Tensor& t, const std::string& where, const std::string& what);
+StatusOr<int64_t> ReadScalarInt64(const Tensor& t, const std::string& where,
+                                  const std::string& what);
 
 // Normalises a list of axes against `rank` (negatives count from the end); rejects duplicates.
-StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes, int rank, const std::string& where);
+StatusOr<std::vector<int>> NormalizeAxes(const std::vector<int64_t>& axes, int rank,
+                                         const std::string& where);
+
+// Checks that a shape computed from input values has non-negative dimensions and an element count
+// (and byte size for `dtype`) that fits in int64, so that allocating and walking it is safe.
+Status CheckShape(const Shape& shape, DataType dtype, const std::string& where);
 
 // Product of shape[begin, end).
 int64_t ShapeProduct(const Shape& shape, int begin, int end);
 
-// Converts `src` element-wise to `to` (Cast semantics: numeric<->numeric, bool, string formatting and
-// parsing, float16/bfloat16). Returns a new tensor of src's shape.
+// Converts `src` element-wise to `to` (Cast semantics: numeric<->numeric, bool, string formatting
+// and parsing, float16/bfloat16). Returns a new tensor of src's shape.
 StatusOr<Tensor> CastTensor(const Tensor& src, DataType to, const std::string& where);
 
-// The `reduction` attribute of ScatterElements/ScatterND: how an update combines with the current value.
+// The `reduction` attribute of ScatterElements/ScatterND: how an update combines with the current
+// value.
 enum class ScatterReduction { kNone, kAdd, kMul, kMax, kMin };
 StatusOr<ScatterReduction> ParseScatterReduction(const std::string& name, const std::string& where);
 
 // Writes updates[i] into out[offsets[i]] in order, combining with `reduction`. `out` and `updates`
 // share a dtype; reductions need a numeric or bool type (strings only allow kNone).
-Status ScatterInto(Tensor& out, const std::vector<int64_t>& offsets, const Tensor& updates, int64_t slice,
-                   ScatterReduction reduction, const std::string& where);
+Status ScatterInto(Tensor& out, const std::vector<int64_t>& offsets, const Tensor& updates,
+                   int64_t slice, ScatterReduction reduction, const std::string& where);
 
 }  // namespace berth::tensor_ops

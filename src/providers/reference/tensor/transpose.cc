@@ -11,7 +11,8 @@ namespace {
 
 class TransposeKernel : public OpKernel {
  public:
-  TransposeKernel(bool has_perm, std::vector<int64_t> perm) : has_perm_(has_perm), perm_(std::move(perm)) {}
+  TransposeKernel(bool has_perm, std::vector<int64_t> perm)
+      : has_perm_(has_perm), perm_(std::move(perm)) {}
 
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* data, ctx.RequireInput(0));
@@ -22,14 +23,14 @@ class TransposeKernel : public OpKernel {
       for (int i = 0; i < rank; ++i) perm[static_cast<size_t>(i)] = rank - 1 - i;
     }
     if (static_cast<int>(perm.size()) != rank) {
-      return InvalidArgument(ctx.NodeLabel() + ": perm " + ShapeToString(perm) + " does not match input " +
-                             data->Describe());
+      return InvalidArgument(ctx.NodeLabel() + ": perm " + ShapeToString(perm) +
+                             " does not match input " + data->Describe());
     }
     std::vector<bool> seen(static_cast<size_t>(rank), false);
     for (int64_t p : perm) {
       if (p < 0 || p >= rank || seen[static_cast<size_t>(p)]) {
-        return InvalidArgument(ctx.NodeLabel() + ": perm " + ShapeToString(perm) + " is not a permutation of 0.." +
-                               std::to_string(rank - 1));
+        return InvalidArgument(ctx.NodeLabel() + ": perm " + ShapeToString(perm) +
+                               " is not a permutation of 0.." + std::to_string(rank - 1));
       }
       seen[static_cast<size_t>(p)] = true;
     }

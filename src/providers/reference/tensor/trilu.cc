@@ -1,5 +1,6 @@
-// Trilu (opset 14): keeps the upper (upper=1, default) or lower triangle of the last two dimensions,
-// counted from diagonal k (optional int64 scalar input), and zeroes the rest. Any element type.
+// Trilu (opset 14): keeps the upper (upper=1, default) or lower triangle of the last two
+// dimensions, counted from diagonal k (optional int64 scalar input), and zeroes the rest. Any
+// element type.
 
 #include <algorithm>
 
@@ -16,7 +17,8 @@ class TriluKernel : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     const int rank = x->rank();
-    if (rank < 2) return InvalidArgument(ctx.NodeLabel() + ": input " + x->Describe() + " must have rank >= 2");
+    if (rank < 2)
+      return InvalidArgument(ctx.NodeLabel() + ": input " + x->Describe() + " must have rank >= 2");
     int64_t k = 0;
     if (const Tensor* k_t = ctx.input(1)) {
       ASSIGN_OR_RETURN(k, tensor_ops::ReadScalarInt64(*k_t, ctx.NodeLabel(), "input 'k'"));
@@ -24,7 +26,8 @@ class TriluKernel : public OpKernel {
     const int64_t rows = x->dim(rank - 2), cols = x->dim(rank - 1);
     const int64_t matrices = tensor_ops::ShapeProduct(x->shape(), 0, rank - 2);
     Tensor* out = ctx.AllocateOutput(0, x->dtype(), x->shape());
-    // Clamp k so that i + k cannot overflow; beyond +-(rows+cols) every row is all-kept or all-zero.
+    // Clamp k so that i + k cannot overflow; beyond +-(rows+cols) every row is all-kept or
+    // all-zero.
     const int64_t limit = rows + cols + 1;
     k = std::clamp<int64_t>(k, -limit, limit);
     for (int64_t m = 0; m < matrices; ++m) {

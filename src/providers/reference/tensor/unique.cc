@@ -1,7 +1,7 @@
-// Unique (opset 11): the distinct elements (no axis: of the flattened input) or distinct slices along
-// `axis`, sorted ascending (sorted=1, slices compared lexicographically) or in order of first
-// occurrence. Outputs: Y, indices (first occurrence of each), inverse_indices (for each input slice,
-// its position in Y), counts. NaNs compare equal to each other and after every number.
+// Unique (opset 11): the distinct elements (no axis: of the flattened input) or distinct slices
+// along `axis`, sorted ascending (sorted=1, slices compared lexicographically) or in order of first
+// occurrence. Outputs: Y, indices (first occurrence of each), inverse_indices (for each input
+// slice, its position in Y), counts. NaNs compare equal to each other and after every number.
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +17,8 @@ namespace {
 // Total order on element values: NaN after everything, equal to NaN.
 template <typename T>
 int CompareValues(const T& a, const T& b) {
-  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> || std::is_integral_v<T>) {
+  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
+                std::is_integral_v<T>) {
     return a < b ? -1 : (b < a ? 1 : 0);
   } else {
     const auto x = static_cast<ComputeT<T>>(a), y = static_cast<ComputeT<T>>(b);
@@ -27,11 +28,12 @@ int CompareValues(const T& a, const T& b) {
   }
 }
 
-// Groups of equal slices: slice j of `n` (slices are `outer` x `inner` elements, `dim` slices per outer
-// block) is data[(o * dim + j) * inner + i].
+// Groups of equal slices: slice j of `n` (slices are `outer` x `inner` elements, `dim` slices per
+// outer block) is data[(o * dim + j) * inner + i].
 template <typename T>
-void FindUnique(const T* data, int64_t n, int64_t outer, int64_t inner, bool sorted, std::vector<int64_t>& first,
-                std::vector<int64_t>& inverse, std::vector<int64_t>& counts) {
+void FindUnique(const T* data, int64_t n, int64_t outer, int64_t inner, bool sorted,
+                std::vector<int64_t>& first, std::vector<int64_t>& inverse,
+                std::vector<int64_t>& counts) {
   auto compare = [&](int64_t a, int64_t b) {
     for (int64_t o = 0; o < outer; ++o) {
       const T* pa = data + (o * n + a) * inner;
@@ -45,7 +47,8 @@ void FindUnique(const T* data, int64_t n, int64_t outer, int64_t inner, bool sor
   };
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return compare(a, b) < 0; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return compare(a, b) < 0; });
   // group[j]: the sorted group of slice j.
   std::vector<int64_t> group(static_cast<size_t>(n));
   std::vector<int64_t> group_first, group_count;
@@ -63,8 +66,9 @@ void FindUnique(const T* data, int64_t n, int64_t outer, int64_t inner, bool sor
   if (!sorted) {
     std::vector<int64_t> by_first(u);
     std::iota(by_first.begin(), by_first.end(), 0);
-    std::sort(by_first.begin(), by_first.end(),
-              [&](int64_t a, int64_t b) { return group_first[static_cast<size_t>(a)] < group_first[static_cast<size_t>(b)]; });
+    std::sort(by_first.begin(), by_first.end(), [&](int64_t a, int64_t b) {
+      return group_first[static_cast<size_t>(a)] < group_first[static_cast<size_t>(b)];
+    });
     for (size_t p = 0; p < u; ++p) rank[static_cast<size_t>(by_first[p])] = static_cast<int64_t>(p);
   }
   first.assign(u, 0);
@@ -74,12 +78,14 @@ void FindUnique(const T* data, int64_t n, int64_t outer, int64_t inner, bool sor
     counts[static_cast<size_t>(rank[g])] = group_count[g];
   }
   inverse.resize(static_cast<size_t>(n));
-  for (int64_t j = 0; j < n; ++j) inverse[static_cast<size_t>(j)] = rank[static_cast<size_t>(group[static_cast<size_t>(j)])];
+  for (int64_t j = 0; j < n; ++j)
+    inverse[static_cast<size_t>(j)] = rank[static_cast<size_t>(group[static_cast<size_t>(j)])];
 }
 
 class UniqueKernel : public OpKernel {
  public:
-  UniqueKernel(bool sorted, bool has_axis, int64_t axis) : sorted_(sorted), has_axis_(has_axis), axis_(axis) {}
+  UniqueKernel(bool sorted, bool has_axis, int64_t axis)
+      : sorted_(sorted), has_axis_(has_axis), axis_(axis) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string& where = ctx.NodeLabel();
@@ -110,7 +116,8 @@ class UniqueKernel : public OpKernel {
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), y_shape);
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t k = 0; k < u; ++k) {
-        tensor_ops::CopyElements(*x, (o * n + first[static_cast<size_t>(k)]) * inner, *y, (o * u + k) * inner, inner);
+        tensor_ops::CopyElements(*x, (o * n + first[static_cast<size_t>(k)]) * inner, *y,
+                                 (o * u + k) * inner, inner);
       }
     }
     auto emit = [&](int i, const std::vector<int64_t>& v) {
@@ -133,7 +140,8 @@ class UniqueKernel : public OpKernel {
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateUnique(const KernelInfo& info) {
-  return MakeKernel<UniqueKernel>(info.GetInt("sorted", 1) != 0, info.HasAttribute("axis"), info.GetInt("axis", 0));
+  return MakeKernel<UniqueKernel>(info.GetInt("sorted", 1) != 0, info.HasAttribute("axis"),
+                                  info.GetInt("axis", 0));
 }
 
 }  // namespace berth

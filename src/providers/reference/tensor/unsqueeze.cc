@@ -20,11 +20,13 @@ class UnsqueezeKernel : public OpKernel {
     std::vector<int64_t> axes = attr_axes_;
     if (const Tensor* axes_input = ctx.input(1)) {
       if (axes_input->rank() > 1) {
-        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " + axes_input->Describe());
+        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " +
+                               axes_input->Describe());
       }
       ASSIGN_OR_RETURN(axes, ReadInt64s(*axes_input, ctx.NodeLabel(), "input 'axes'"));
     } else if (!has_attr_axes_) {
-      return InvalidArgument(ctx.NodeLabel() + ": axes are required (attribute before opset 13, input from 13)");
+      return InvalidArgument(ctx.NodeLabel() +
+                             ": axes are required (attribute before opset 13, input from 13)");
     }
     const int out_rank = data->rank() + static_cast<int>(axes.size());
     ASSIGN_OR_RETURN(std::vector<int> normalized, NormalizeAxes(axes, out_rank, ctx.NodeLabel()));
@@ -32,7 +34,8 @@ class UnsqueezeKernel : public OpKernel {
     for (int a : normalized) inserted[static_cast<size_t>(a)] = true;
     Shape out(static_cast<size_t>(out_rank));
     int src = 0;
-    for (int a = 0; a < out_rank; ++a) out[static_cast<size_t>(a)] = inserted[static_cast<size_t>(a)] ? 1 : data->dim(src++);
+    for (int a = 0; a < out_rank; ++a)
+      out[static_cast<size_t>(a)] = inserted[static_cast<size_t>(a)] ? 1 : data->dim(src++);
     ctx.SetOutput(0, data->Reshaped(std::move(out)));
     return Status::Ok();
   }

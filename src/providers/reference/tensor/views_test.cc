@@ -27,7 +27,9 @@ Tensor Iota(Shape shape) {
   return Tensor::FromVector<float>(std::move(shape), v);
 }
 
-Tensor I64(std::vector<int64_t> v) { return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v); }
+Tensor I64(std::vector<int64_t> v) {
+  return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v);
+}
 
 StatusOr<Tensor> Run1(const OpTest& t) {
   ASSIGN_OR_RETURN(std::vector<Value> out, RunOp(t));
