@@ -198,7 +198,7 @@ MODELS = [
     ("lstm", _recurrent("lstm"), BOTH),
     ("gru", _recurrent("gru"), BOTH),
     ("mlp", _mlp, BOTH),
-    ("resnet50", _torchvision("resnet50"), (17,)),
+    ("resnet50", _torchvision("resnet50", size=224), (17,)),  # full-size input, once
 ]
 
 

@@ -21,7 +21,10 @@ namespace {
 class BatchNormKernel : public OpKernel {
  public:
   BatchNormKernel(int opset, float epsilon, float momentum, bool spatial, bool training_mode)
-      : opset_(opset), epsilon_(epsilon), momentum_(momentum), spatial_(spatial),
+      : opset_(opset),
+        epsilon_(epsilon),
+        momentum_(momentum),
+        spatial_(spatial),
         training_mode_(training_mode) {}
 
   Status Compute(KernelContext& ctx) const override {
@@ -51,10 +54,9 @@ class BatchNormKernel : public OpKernel {
                                " elements, got " + params[i]->Describe());
       }
     }
-    const bool training =
-        opset_ >= 14 ? training_mode_
-                     : (ctx.output_wanted(1) || ctx.output_wanted(2) || ctx.output_wanted(3) ||
-                        ctx.output_wanted(4));
+    const bool training = opset_ >= 14 ? training_mode_
+                                       : (ctx.output_wanted(1) || ctx.output_wanted(2) ||
+                                          ctx.output_wanted(3) || ctx.output_wanted(4));
     std::vector<double> scale = ToDoubles(*params[0]);
     std::vector<double> bias = ToDoubles(*params[1]);
     std::vector<double> mean = ToDoubles(*params[2]);
@@ -78,7 +80,8 @@ class BatchNormKernel : public OpKernel {
                 for (int64_t f = 0; f < features; ++f) {
                   const T* xp = xd + (n * features + f) * per_feature;
                   double s = 0;
-                  for (int64_t i = 0; i < per_feature; ++i) s += static_cast<double>(static_cast<C>(xp[i]));
+                  for (int64_t i = 0; i < per_feature; ++i)
+                    s += static_cast<double>(static_cast<C>(xp[i]));
                   batch_mean[f] += s;
                 }
               }
@@ -109,7 +112,8 @@ class BatchNormKernel : public OpKernel {
                 }
               }
             }
-            if (training) WriteStatistics(ctx, *params[2], *params[3], mean, var, batch_mean, batch_var);
+            if (training)
+              WriteStatistics(ctx, *params[2], *params[3], mean, var, batch_mean, batch_var);
           }
           return Status::Ok();
         },

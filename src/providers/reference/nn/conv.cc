@@ -16,8 +16,10 @@ namespace berth::nn {
 StatusOr<ConvShapes> ValidateConv(const WindowAttributes& attrs, int64_t group, const Tensor& x,
                                   const Tensor& w, const Tensor* bias, const std::string& where) {
   if (x.rank() < 3) {
-    return InvalidArgument(where + ": input 0 ('X') must have shape [N, C, D1, ...] with at least one "
-                           "spatial dimension, got " + ShapeToString(x.shape()));
+    return InvalidArgument(where +
+                           ": input 0 ('X') must have shape [N, C, D1, ...] with at least one "
+                           "spatial dimension, got " +
+                           ShapeToString(x.shape()));
   }
   if (w.rank() != x.rank()) {
     return InvalidArgument(where + ": input 1 ('W') has shape " + ShapeToString(w.shape()) +
@@ -28,7 +30,8 @@ StatusOr<ConvShapes> ValidateConv(const WindowAttributes& attrs, int64_t group, 
   s.in_channels = x.dim(1);
   s.out_channels = w.dim(0);
   s.group = group;
-  if (group <= 0) return InvalidArgument(where + ": group must be positive, got " + std::to_string(group));
+  if (group <= 0)
+    return InvalidArgument(where + ": group must be positive, got " + std::to_string(group));
   if (s.in_channels % group != 0 || w.dim(1) * group != s.in_channels) {
     return InvalidArgument(where + ": X has " + std::to_string(s.in_channels) + " channels but W " +
                            ShapeToString(w.shape()) + " expects " + std::to_string(w.dim(1)) +
@@ -44,8 +47,9 @@ StatusOr<ConvShapes> ValidateConv(const WindowAttributes& attrs, int64_t group, 
                            ShapeToString(w.shape()));
   }
   if (bias && (bias->rank() != 1 || bias->dim(0) != s.out_channels)) {
-    return InvalidArgument(where + ": input 2 ('B') must have shape [" + std::to_string(s.out_channels) +
-                           "], got " + ShapeToString(bias->shape()));
+    return InvalidArgument(where + ": input 2 ('B') must have shape [" +
+                           std::to_string(s.out_channels) + "], got " +
+                           ShapeToString(bias->shape()));
   }
   std::vector<int64_t> input(x.shape().begin() + 2, x.shape().end());
   ASSIGN_OR_RETURN(s.geometry, ResolveForwardGeometry(attrs, input, kernel, where));
@@ -102,9 +106,12 @@ void ConvForward(const T* x, const T* w, const T* bias, T* y, const ConvShapes& 
   }
 }
 
-template void ConvForward<float>(const float*, const float*, const float*, float*, const ConvShapes&, float);
-template void ConvForward<double>(const double*, const double*, const double*, double*, const ConvShapes&, double);
-template void ConvForward<int32_t>(const int32_t*, const int32_t*, const int32_t*, int32_t*, const ConvShapes&, int32_t);
+template void ConvForward<float>(const float*, const float*, const float*, float*,
+                                 const ConvShapes&, float);
+template void ConvForward<double>(const double*, const double*, const double*, double*,
+                                  const ConvShapes&, double);
+template void ConvForward<int32_t>(const int32_t*, const int32_t*, const int32_t*, int32_t*,
+                                   const ConvShapes&, int32_t);
 
 namespace {
 
@@ -159,7 +166,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateConv(const KernelInfo& info) {
   ASSIGN_OR_RETURN(WindowAttributes attrs, WindowAttributes::Read(info));
   const int64_t group = info.GetInt("group", 1);
   if (group <= 0) {
-    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " + std::to_string(group));
+    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " +
+                           std::to_string(group));
   }
   return MakeKernel<ConvKernel>(std::move(attrs), group);
 }

@@ -50,19 +50,24 @@ StatusOr<WindowAttributes> WindowAttributes::Read(const KernelInfo& info) {
   a.pads = info.GetInts("pads");
   a.ceil_mode = info.GetInt("ceil_mode", 0) != 0;
   for (int64_t k : a.kernel_shape) {
-    if (k <= 0) return InvalidArgument(where + ": kernel_shape " + Join(a.kernel_shape) + " must be positive");
+    if (k <= 0)
+      return InvalidArgument(where + ": kernel_shape " + Join(a.kernel_shape) +
+                             " must be positive");
   }
   for (int64_t s : a.strides) {
-    if (s <= 0) return InvalidArgument(where + ": strides " + Join(a.strides) + " must be positive");
+    if (s <= 0)
+      return InvalidArgument(where + ": strides " + Join(a.strides) + " must be positive");
   }
   for (int64_t d : a.dilations) {
-    if (d <= 0) return InvalidArgument(where + ": dilations " + Join(a.dilations) + " must be positive");
+    if (d <= 0)
+      return InvalidArgument(where + ": dilations " + Join(a.dilations) + " must be positive");
   }
   for (int64_t p : a.pads) {
     if (p < 0) return InvalidArgument(where + ": pads " + Join(a.pads) + " must be non-negative");
   }
   if (a.pads.size() % 2 != 0) {
-    return InvalidArgument(where + ": pads " + Join(a.pads) + " must have an even length (begin and end per axis)");
+    return InvalidArgument(where + ": pads " + Join(a.pads) +
+                           " must have an even length (begin and end per axis)");
   }
   return a;
 }
@@ -73,15 +78,18 @@ Status FillWindowDefaults(const WindowAttributes& attrs, int rank, std::vector<i
   const size_t r = static_cast<size_t>(rank);
   if (!attrs.strides.empty() && attrs.strides.size() != r) {
     return InvalidArgument(where + ": strides " + Join(attrs.strides) + " should have " +
-                           std::to_string(rank) + " values for " + std::to_string(rank) + " spatial dimensions");
+                           std::to_string(rank) + " values for " + std::to_string(rank) +
+                           " spatial dimensions");
   }
   if (!attrs.dilations.empty() && attrs.dilations.size() != r) {
     return InvalidArgument(where + ": dilations " + Join(attrs.dilations) + " should have " +
-                           std::to_string(rank) + " values for " + std::to_string(rank) + " spatial dimensions");
+                           std::to_string(rank) + " values for " + std::to_string(rank) +
+                           " spatial dimensions");
   }
   if (!attrs.pads.empty() && attrs.pads.size() != 2 * r) {
     return InvalidArgument(where + ": pads " + Join(attrs.pads) + " should have " +
-                           std::to_string(2 * rank) + " values for " + std::to_string(rank) + " spatial dimensions");
+                           std::to_string(2 * rank) + " values for " + std::to_string(rank) +
+                           " spatial dimensions");
   }
   *strides = attrs.strides.empty() ? std::vector<int64_t>(r, 1) : attrs.strides;
   *dilations = attrs.dilations.empty() ? std::vector<int64_t>(r, 1) : attrs.dilations;
@@ -108,8 +116,8 @@ StatusOr<WindowGeometry> ResolveForwardGeometry(const WindowAttributes& attrs,
   }
   g.input = input;
   g.kernel = kernel;
-  RETURN_IF_ERROR(FillWindowDefaults(attrs, rank, &g.strides, &g.dilations, &g.pad_head,
-                                     &g.pad_tail, where));
+  RETURN_IF_ERROR(
+      FillWindowDefaults(attrs, rank, &g.strides, &g.dilations, &g.pad_head, &g.pad_tail, where));
   g.output.resize(input.size());
   for (size_t i = 0; i < input.size(); ++i) {
     const int64_t in = input[i];
@@ -144,8 +152,9 @@ StatusOr<WindowGeometry> ResolveForwardGeometry(const WindowAttributes& attrs,
     }
     if (out <= 0 && in > 0) {
       return InvalidArgument(where + ": the window (kernel " + Join(kernel) + ", dilations " +
-                             Join(g.dilations) + ") is larger than the padded input " + Join(input) +
-                             " (pads " + Join(g.pad_head) + " / " + Join(g.pad_tail) + ")");
+                             Join(g.dilations) + ") is larger than the padded input " +
+                             Join(input) + " (pads " + Join(g.pad_head) + " / " + Join(g.pad_tail) +
+                             ")");
     }
     g.output[i] = std::max<int64_t>(out, 0);
   }

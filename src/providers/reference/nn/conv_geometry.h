@@ -1,7 +1,7 @@
 #pragma once
 // Window geometry shared by Conv, ConvTranspose, ConvInteger and the pooling operators: reading and
-// validating kernel_shape/strides/dilations/pads/auto_pad, resolving the padding and output size for
-// given input sizes, and the im2col / col2im transforms that turn a convolution into a GEMM.
+// validating kernel_shape/strides/dilations/pads/auto_pad, resolving the padding and output size
+// for given input sizes, and the im2col / col2im transforms that turn a convolution into a GEMM.
 
 #include <algorithm>
 #include <cstdint>
@@ -32,13 +32,13 @@ struct WindowAttributes {
 
 // Fully resolved geometry for one spatial rank.
 struct WindowGeometry {
-  std::vector<int64_t> input;     // spatial input sizes
+  std::vector<int64_t> input;  // spatial input sizes
   std::vector<int64_t> kernel;
   std::vector<int64_t> strides;
   std::vector<int64_t> dilations;
   std::vector<int64_t> pad_head;
   std::vector<int64_t> pad_tail;
-  std::vector<int64_t> output;    // spatial output sizes
+  std::vector<int64_t> output;  // spatial output sizes
 
   int rank() const { return static_cast<int>(input.size()); }
   int64_t input_size() const;

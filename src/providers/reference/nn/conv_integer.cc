@@ -18,7 +18,8 @@ int32_t Element8(const Tensor& t, int64_t i) {
 
 class ConvIntegerKernel : public OpKernel {
  public:
-  ConvIntegerKernel(WindowAttributes attrs, int64_t group) : attrs_(std::move(attrs)), group_(group) {}
+  ConvIntegerKernel(WindowAttributes attrs, int64_t group)
+      : attrs_(std::move(attrs)), group_(group) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string where = ctx.NodeLabel();
@@ -36,9 +37,12 @@ class ConvIntegerKernel : public OpKernel {
       return InvalidArgument(where + ": x_zero_point must be a single element of x's type, got " +
                              x_zp->Describe());
     }
-    if (w_zp && ((w_zp->numel() != 1 && w_zp->numel() != s.out_channels) || w_zp->dtype() != w->dtype())) {
-      return InvalidArgument(where + ": w_zero_point must be a scalar or have one element per output "
-                             "channel (" + std::to_string(s.out_channels) + ") of w's type, got " +
+    if (w_zp &&
+        ((w_zp->numel() != 1 && w_zp->numel() != s.out_channels) || w_zp->dtype() != w->dtype())) {
+      return InvalidArgument(where +
+                             ": w_zero_point must be a scalar or have one element per output "
+                             "channel (" +
+                             std::to_string(s.out_channels) + ") of w's type, got " +
                              w_zp->Describe());
     }
     Shape out_shape = {s.batch, s.out_channels};
@@ -71,7 +75,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateConvInteger(const KernelInfo& info) {
   ASSIGN_OR_RETURN(WindowAttributes attrs, WindowAttributes::Read(info));
   const int64_t group = info.GetInt("group", 1);
   if (group <= 0) {
-    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " + std::to_string(group));
+    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " +
+                           std::to_string(group));
   }
   return MakeKernel<ConvIntegerKernel>(std::move(attrs), group);
 }

@@ -48,20 +48,24 @@ TEST(ConvTest, PaddedAndStrided2d) {
   OpTest t = Op("Conv");
   t.inputs = {Iota({1, 1, 5, 5}), Ones({1, 1, 3, 3})};
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 5, 5}, {
-      12, 21, 27, 33, 24, 33, 54, 63, 72, 51, 63, 99, 108, 117, 81,
-      93, 144, 153, 162, 111, 72, 111, 117, 123, 84}));
+  ExpectTensorNear(RunFirst(t),
+                   Tensor::FromVector<float>(
+                       {1, 1, 5, 5}, {12,  21, 27, 33,  24,  33,  54,  63, 72,  51,  63,  99, 108,
+                                      117, 81, 93, 144, 153, 162, 111, 72, 111, 117, 123, 84}));
   t.attributes.clear();
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 3, 3}, {54, 63, 72, 99, 108, 117, 144, 153, 162}));
+  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>(
+                                    {1, 1, 3, 3}, {54, 63, 72, 99, 108, 117, 144, 153, 162}));
   t.attributes["strides"] = IntsAttr({2, 2});
   t.attributes["pads"] = IntsAttr({1, 0, 1, 0});  // asymmetric: rows padded, columns not
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 3, 2}, {21, 33, 99, 117, 111, 123}));
+  ExpectTensorNear(RunFirst(t),
+                   Tensor::FromVector<float>({1, 1, 3, 2}, {21, 33, 99, 117, 111, 123}));
 }
 
 TEST(ConvTest, AutoPadSameUpperAndLower) {
   // 1-D: input [0,1,2,3], kernel [1,10] (size 2): total pad 1.
   OpTest t = Op("Conv");
-  t.inputs = {Tensor::FromVector<float>({1, 1, 4}, {0, 1, 2, 3}), Tensor::FromVector<float>({1, 1, 2}, {1, 10})};
+  t.inputs = {Tensor::FromVector<float>({1, 1, 4}, {0, 1, 2, 3}),
+              Tensor::FromVector<float>({1, 1, 2}, {1, 10})};
   t.attributes["auto_pad"] = StringAttr("SAME_UPPER");  // extra pad at the end
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {10, 21, 32, 3}));
   t.attributes["auto_pad"] = StringAttr("SAME_LOWER");  // extra pad at the beginning
@@ -76,14 +80,17 @@ TEST(ConvTest, GroupsBiasAndDepthwise) {
   // Two groups of one channel each; kernels scale by 1 and by 2; bias 100 / 200.
   OpTest t = Op("Conv");
   t.attributes["group"] = IntAttr(2);
-  t.inputs = {Tensor::FromVector<float>({1, 2, 1, 2}, {1, 2, 3, 4}), Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2}),
+  t.inputs = {Tensor::FromVector<float>({1, 2, 1, 2}, {1, 2, 3, 4}),
+              Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2}),
               Tensor::FromVector<float>({2}, {100, 200})};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 1, 2}, {101, 102, 206, 208}));
   // Depthwise with multiplier 2: channel 0 feeds outputs 0,1; channel 1 feeds outputs 2,3.
-  t.inputs = {Tensor::FromVector<float>({1, 2, 1, 1}, {3, 5}), Tensor::FromVector<float>({4, 1, 1, 1}, {1, -1, 2, -2})};
+  t.inputs = {Tensor::FromVector<float>({1, 2, 1, 1}, {3, 5}),
+              Tensor::FromVector<float>({4, 1, 1, 1}, {1, -1, 2, -2})};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 4, 1, 1}, {3, -3, 10, -10}));
   // Channel mismatch and bad bias are errors.
-  t.inputs = {Tensor::FromVector<float>({1, 3, 1, 1}, {1, 2, 3}), Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2})};
+  t.inputs = {Tensor::FromVector<float>({1, 3, 1, 1}, {1, 2, 3}),
+              Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2})};
   EXPECT_FALSE(RunOp(t).ok());
   t.attributes.clear();
   t.inputs = {Ones({1, 1, 2, 2}), Ones({1, 1, 1, 1}), Tensor::FromVector<float>({2}, {1, 2})};
@@ -93,15 +100,21 @@ TEST(ConvTest, GroupsBiasAndDepthwise) {
 }
 
 // Direct N-d convolution, the definition.
-std::vector<double> DirectConv(const std::vector<float>& x, const std::vector<float>& w, const Shape& xs,
-                               const Shape& ws, int64_t group, const std::vector<int64_t>& strides,
-                               const std::vector<int64_t>& dil, const std::vector<int64_t>& pads, Shape* ys) {
+std::vector<double> DirectConv(const std::vector<float>& x, const std::vector<float>& w,
+                               const Shape& xs, const Shape& ws, int64_t group,
+                               const std::vector<int64_t>& strides, const std::vector<int64_t>& dil,
+                               const std::vector<int64_t>& pads, Shape* ys) {
   const size_t r = xs.size() - 2;
   *ys = {xs[0], ws[0]};
   for (size_t d = 0; d < r; ++d) {
-    ys->push_back((xs[d + 2] + pads[d] + pads[d + r] - ((ws[d + 2] - 1) * dil[d] + 1)) / strides[d] + 1);
+    ys->push_back(
+        (xs[d + 2] + pads[d] + pads[d + r] - ((ws[d + 2] - 1) * dil[d] + 1)) / strides[d] + 1);
   }
-  auto volume = [](const Shape& s, size_t from) { int64_t n = 1; for (size_t i = from; i < s.size(); ++i) n *= s[i]; return n; };
+  auto volume = [](const Shape& s, size_t from) {
+    int64_t n = 1;
+    for (size_t i = from; i < s.size(); ++i) n *= s[i];
+    return n;
+  };
   std::vector<double> y(static_cast<size_t>(volume(*ys, 0)), 0.0);
   const int64_t cg = xs[1] / group, mg = ws[0] / group;
   const int64_t out_sp = volume(*ys, 2), k_sp = volume(ws, 2), in_sp = volume(xs, 2);
@@ -110,13 +123,19 @@ std::vector<double> DirectConv(const std::vector<float>& x, const std::vector<fl
     for (int64_t m = 0; m < ws[0]; ++m)
       for (int64_t op = 0; op < out_sp; ++op) {
         int64_t rem = op;
-        for (size_t d = r; d-- > 0;) { o[d] = rem % (*ys)[d + 2]; rem /= (*ys)[d + 2]; }
+        for (size_t d = r; d-- > 0;) {
+          o[d] = rem % (*ys)[d + 2];
+          rem /= (*ys)[d + 2];
+        }
         double acc = 0;
         for (int64_t c = 0; c < cg; ++c)
           for (int64_t kp = 0; kp < k_sp; ++kp) {
             int64_t krem = kp, off = 0;
             bool inside = true;
-            for (size_t d = r; d-- > 0;) { k[d] = krem % ws[d + 2]; krem /= ws[d + 2]; }
+            for (size_t d = r; d-- > 0;) {
+              k[d] = krem % ws[d + 2];
+              krem /= ws[d + 2];
+            }
             int64_t scale = 1;
             for (size_t d = r; d-- > 0;) {
               const int64_t pos = o[d] * strides[d] - pads[d] + k[d] * dil[d];
@@ -135,7 +154,11 @@ std::vector<double> DirectConv(const std::vector<float>& x, const std::vector<fl
 }
 
 TEST(ConvTest, MatchesDirectConvolutionAcrossGeometries) {
-  struct Case { Shape x, w; int64_t group; std::vector<int64_t> strides, dil, pads; };
+  struct Case {
+    Shape x, w;
+    int64_t group;
+    std::vector<int64_t> strides, dil, pads;
+  };
   const Case cases[] = {
       {{2, 3, 7}, {4, 3, 3}, 1, {2}, {1}, {1, 2}},
       {{1, 4, 9}, {4, 1, 2}, 4, {1}, {3}, {0, 1}},
@@ -152,7 +175,8 @@ TEST(ConvTest, MatchesDirectConvolutionAcrossGeometries) {
     for (size_t i = 0; i < xv.size(); ++i) x.data<float>()[i] = xv[i] = u(rng);
     for (size_t i = 0; i < wv.size(); ++i) w.data<float>()[i] = wv[i] = u(rng);
     Shape ys;
-    std::vector<double> expect = DirectConv(xv, wv, c.x, c.w, c.group, c.strides, c.dil, c.pads, &ys);
+    std::vector<double> expect =
+        DirectConv(xv, wv, c.x, c.w, c.group, c.strides, c.dil, c.pads, &ys);
     OpTest t = Op("Conv");
     t.inputs = {x, w};
     t.attributes["group"] = IntAttr(c.group);
@@ -178,22 +202,26 @@ TEST(ConvTest, EmptyBatchAndHalfPrecision) {
   ExpectTensorNear(RunFirst(t), Tensor(DataType::kFloat32, {0, 2, 2, 2}));
   std::vector<Float16> x;
   for (int i = 0; i < 4; ++i) x.push_back(Float16(static_cast<float>(i)));
-  t.inputs = {Tensor::FromVector<Float16>({1, 1, 4}, x), Tensor::FromVector<Float16>({1, 1, 2}, {Float16(1), Float16(10)})};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<Float16>({1, 1, 3}, {Float16(10), Float16(21), Float16(32)}));
+  t.inputs = {Tensor::FromVector<Float16>({1, 1, 4}, x),
+              Tensor::FromVector<Float16>({1, 1, 2}, {Float16(1), Float16(10)})};
+  ExpectTensorNear(RunFirst(t),
+                   Tensor::FromVector<Float16>({1, 1, 3}, {Float16(10), Float16(21), Float16(32)}));
 }
 
 TEST(ConvTransposeTest, DocumentationExampleAndBias) {
   // ONNX example: 3x3 ramp, two 3x3 ones kernels -> 5x5 per output channel.
   OpTest t = Op("ConvTranspose");
   t.inputs = {Iota({1, 1, 3, 3}), Ones({1, 2, 3, 3})};
-  const std::vector<float> plane = {0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15,
-                                    9, 20, 33, 24, 13, 6, 13, 21, 15, 8};
+  const std::vector<float> plane = {0,  1,  3, 3,  2,  3,  8,  15, 12, 7,  9,  21, 36,
+                                    27, 15, 9, 20, 33, 24, 13, 6,  13, 21, 15, 8};
   std::vector<float> both = plane;
   both.insert(both.end(), plane.begin(), plane.end());
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 5, 5}, both));
   // Bias and 1-D.
-  t.inputs = {Tensor::FromVector<float>({1, 1, 3}, {0, 1, 2}), Ones({1, 2, 3}), Tensor::FromVector<float>({2}, {0, 10})};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 5}, {0, 1, 3, 3, 2, 10, 11, 13, 13, 12}));
+  t.inputs = {Tensor::FromVector<float>({1, 1, 3}, {0, 1, 2}), Ones({1, 2, 3}),
+              Tensor::FromVector<float>({2}, {0, 10})};
+  ExpectTensorNear(RunFirst(t),
+                   Tensor::FromVector<float>({1, 2, 5}, {0, 1, 3, 3, 2, 10, 11, 13, 13, 12}));
 }
 
 TEST(ConvTransposeTest, StridesPadsOutputShapeAndOutputPadding) {
@@ -228,7 +256,8 @@ TEST(ConvTransposeTest, GroupsAndDilations) {
   t.attributes["group"] = IntAttr(2);
   t.attributes["dilations"] = IntsAttr({2});
   // Channel 0 -> output 0 with kernel [1, 1]; channel 1 -> output 1 with kernel [1, -1].
-  t.inputs = {Tensor::FromVector<float>({1, 2, 2}, {1, 2, 3, 4}), Tensor::FromVector<float>({2, 1, 2}, {1, 1, 1, -1})};
+  t.inputs = {Tensor::FromVector<float>({1, 2, 2}, {1, 2, 3, 4}),
+              Tensor::FromVector<float>({2, 1, 2}, {1, 1, 1, -1})};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 4}, {1, 2, 1, 2, 3, 4, -3, -4}));
 }
 
@@ -238,13 +267,17 @@ TEST(ConvIntegerTest, ZeroPointsAndPadding) {
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.inputs = {Tensor::FromVector<uint8_t>({1, 1, 3, 3}, {2, 3, 4, 5, 6, 7, 8, 9, 10}),
               Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor::Scalar<uint8_t>(1)};
-  ExpectTensorEq(RunFirst(t), Tensor::FromVector<int32_t>({1, 1, 4, 4}, {1, 3, 5, 3, 5, 12, 16, 9, 11, 24, 28, 15, 7, 15, 17, 9}));
+  ExpectTensorEq(RunFirst(t),
+                 Tensor::FromVector<int32_t>(
+                     {1, 1, 4, 4}, {1, 3, 5, 3, 5, 12, 16, 9, 11, 24, 28, 15, 7, 15, 17, 9}));
   // Per-output-channel weight zero points, int8.
   t.attributes.clear();
-  t.inputs = {Tensor::FromVector<int8_t>({1, 1, 1, 2}, {1, -2}), Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, 3}),
-              Tensor::Scalar<int8_t>(0), Tensor::FromVector<int8_t>({2}, {1, 3})};
+  t.inputs = {Tensor::FromVector<int8_t>({1, 1, 1, 2}, {1, -2}),
+              Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, 3}), Tensor::Scalar<int8_t>(0),
+              Tensor::FromVector<int8_t>({2}, {1, 3})};
   ExpectTensorEq(RunFirst(t), Tensor::FromVector<int32_t>({1, 2, 1, 2}, {2, -4, 0, 0}));
-  t.inputs = {Tensor::FromVector<int8_t>({1, 1, 1, 2}, {1, -2}), Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, 3}),
+  t.inputs = {Tensor::FromVector<int8_t>({1, 1, 1, 2}, {1, -2}),
+              Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, 3}),
               Tensor::FromVector<int8_t>({2}, {0, 0})};  // x_zero_point must be per tensor
   EXPECT_FALSE(RunOp(t).ok());
 }

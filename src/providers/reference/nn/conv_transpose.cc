@@ -1,12 +1,12 @@
-// ConvTranspose (opsets 1-11+): the gradient of Conv with respect to its input. Per image and group,
-// col [M/g*K, in] = W_g^T x X_g with the shared GEMM, then col2im scatters (adds) the columns into the
-// output: output position = input position * stride - pad_head + k * dilation.
+// ConvTranspose (opsets 1-11+): the gradient of Conv with respect to its input. Per image and
+// group, col [M/g*K, in] = W_g^T x X_g with the shared GEMM, then col2im scatters (adds) the
+// columns into the output: output position = input position * stride - pad_head + k * dilation.
 //
 // Padding: explicit pads, or, with output_shape or SAME_* auto_pad (out = in * stride),
 // total = stride*(in-1) + output_padding + dilated kernel - out, split as the spec says
-// (SAME_UPPER: head = total / 2; otherwise head = total - total / 2). A negative total (output_shape
-// larger than the natural size) puts all the extra positions at the end, holding only the bias
-// (as ONNX Runtime and the conformance data do).
+// (SAME_UPPER: head = total / 2; otherwise head = total - total / 2). A negative total
+// (output_shape larger than the natural size) puts all the extra positions at the end, holding only
+// the bias (as ONNX Runtime and the conformance data do).
 
 #include <algorithm>
 #include <vector>
@@ -40,8 +40,8 @@ void ConvTransposeForward(const T* x, const T* w, const T* bias, T* y, const Tra
       const T* xg = x + (n * s.in_channels + grp * cg) * in_size;
       const T* wg = w + grp * cg * mg * ksize;
       T* yg = y + (n * s.out_channels + grp * mg) * out_size;
-      Gemm<T>(true, false, mg * ksize, in_size, cg, T(1), wg, mg * ksize, xg, in_size, T(0), col.data(),
-              in_size);
+      Gemm<T>(true, false, mg * ksize, in_size, cg, T(1), wg, mg * ksize, xg, in_size, T(0),
+              col.data(), in_size);
       Col2Im(col.data(), mg, g, yg);
     }
     if (bias) {
@@ -112,13 +112,14 @@ class ConvTransposeKernel : public OpKernel {
     s.group = group_;
     if (w.dim(0) != s.in_channels || s.in_channels % group_ != 0) {
       return InvalidArgument(where + ": W " + ShapeToString(w.shape()) + " must have X's " +
-                             std::to_string(s.in_channels) + " channels first, divisible by group=" +
-                             std::to_string(group_));
+                             std::to_string(s.in_channels) +
+                             " channels first, divisible by group=" + std::to_string(group_));
     }
     s.out_channels = w.dim(1) * group_;
     if (b && (b->rank() != 1 || b->dim(0) != s.out_channels)) {
-      return InvalidArgument(where + ": input 2 ('B') must have shape [" + std::to_string(s.out_channels) +
-                             "], got " + ShapeToString(b->shape()));
+      return InvalidArgument(where + ": input 2 ('B') must have shape [" +
+                             std::to_string(s.out_channels) + "], got " +
+                             ShapeToString(b->shape()));
     }
     const int rank = x.rank() - 2;
     const size_t r = static_cast<size_t>(rank);
@@ -129,9 +130,11 @@ class ConvTransposeKernel : public OpKernel {
     }
     std::vector<int64_t> strides, dilations, head, tail;
     RETURN_IF_ERROR(FillWindowDefaults(attrs_, rank, &strides, &dilations, &head, &tail, where));
-    std::vector<int64_t> out_pad = output_padding_.empty() ? std::vector<int64_t>(r, 0) : output_padding_;
+    std::vector<int64_t> out_pad =
+        output_padding_.empty() ? std::vector<int64_t>(r, 0) : output_padding_;
     if (out_pad.size() != r) {
-      return InvalidArgument(where + ": output_padding must have " + std::to_string(rank) + " values");
+      return InvalidArgument(where + ": output_padding must have " + std::to_string(rank) +
+                             " values");
     }
     std::vector<int64_t> target;  // requested spatial output size, if any
     if (!output_shape_.empty()) {
@@ -154,14 +157,16 @@ class ConvTransposeKernel : public OpKernel {
       const int64_t in = s.patch.patches[i];
       const int64_t eff_k = (kernel[i] - 1) * dilations[i] + 1;
       const int64_t natural = strides[i] * (in - 1) + out_pad[i] + eff_k;
-      const bool same = attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
+      const bool same =
+          attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
       if (!target.empty() || same) {
         const int64_t out = !target.empty() ? target[i] : in * strides[i];
         const int64_t total = natural - out;
         if (total <= 0) {
           s.patch.pad_head[i] = 0;  // the extra outputs go at the end
         } else {
-          s.patch.pad_head[i] = attrs_.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
+          s.patch.pad_head[i] =
+              attrs_.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
         }
         s.patch.image[i] = out;
       } else if (attrs_.auto_pad == AutoPad::kValid) {
@@ -172,7 +177,8 @@ class ConvTransposeKernel : public OpKernel {
         s.patch.image[i] = natural - head[i] - tail[i];
       }
       if (s.patch.image[i] < 0) {
-        return InvalidArgument(where + ": the padding leaves a negative output size along spatial axis " +
+        return InvalidArgument(where +
+                               ": the padding leaves a negative output size along spatial axis " +
                                std::to_string(i));
       }
     }
@@ -191,7 +197,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateConvTranspose(const KernelInfo& info) 
   ASSIGN_OR_RETURN(WindowAttributes attrs, WindowAttributes::Read(info));
   const int64_t group = info.GetInt("group", 1);
   if (group <= 0) {
-    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " + std::to_string(group));
+    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " +
+                           std::to_string(group));
   }
   std::vector<int64_t> output_padding = info.GetInts("output_padding");
   for (int64_t p : output_padding) {

@@ -35,7 +35,8 @@ StatusOr<Term> ParseTerm(const std::string& s, const std::string& where) {
     } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
       t.labels.push_back(ch);
     } else {
-      return InvalidArgument(where + ": invalid character '" + std::string(1, ch) + "' in einsum equation");
+      return InvalidArgument(where + ": invalid character '" + std::string(1, ch) +
+                             "' in einsum equation");
     }
   }
   return t;
@@ -50,8 +51,9 @@ class EinsumKernel : public OpKernel {
     const std::string where = ctx.NodeLabel();
     const int n_in = static_cast<int>(inputs_.size());
     if (ctx.num_inputs() != n_in) {
-      return InvalidArgument(where + ": the equation has " + std::to_string(n_in) + " operands but the node has " +
-                             std::to_string(ctx.num_inputs()) + " inputs");
+      return InvalidArgument(where + ": the equation has " + std::to_string(n_in) +
+                             " operands but the node has " + std::to_string(ctx.num_inputs()) +
+                             " inputs");
     }
     std::vector<const Tensor*> xs(static_cast<size_t>(n_in));
     for (int i = 0; i < n_in; ++i) {
@@ -83,14 +85,16 @@ class EinsumKernel : public OpKernel {
     const int n_labels = next_id;
     std::vector<int64_t> size(static_cast<size_t>(n_labels), 1);
     // Per operand, per label: the element stride (summed over repeated labels; 0 when broadcast).
-    std::vector<std::vector<int64_t>> strides(static_cast<size_t>(n_in), std::vector<int64_t>(static_cast<size_t>(n_labels), 0));
+    std::vector<std::vector<int64_t>> strides(
+        static_cast<size_t>(n_in), std::vector<int64_t>(static_cast<size_t>(n_labels), 0));
     for (int i = 0; i < n_in; ++i) {
       const Term& t = inputs_[i];
       const Tensor& x = *xs[i];
       const int extra = x.rank() - static_cast<int>(t.labels.size());
       std::vector<int> dim_label;
       for (int k = 0; k < static_cast<int>(t.labels.size()); ++k) {
-        if (k == t.ellipsis_at) for (int e = 0; e < extra; ++e) dim_label.push_back(ell - extra + e);
+        if (k == t.ellipsis_at)
+          for (int e = 0; e < extra; ++e) dim_label.push_back(ell - extra + e);
         dim_label.push_back(id_of[t.labels[k]]);
       }
       if (t.ellipsis_at == static_cast<int>(t.labels.size())) {
@@ -103,8 +107,9 @@ class EinsumKernel : public OpKernel {
         int64_t& s = size[static_cast<size_t>(id)];
         if (dim != 1) {
           if (s != 1 && s != dim) {
-            return InvalidArgument(where + ": dimension " + std::to_string(d) + " of operand " + std::to_string(i) +
-                                   " has size " + std::to_string(dim) + " but its label has size " + std::to_string(s));
+            return InvalidArgument(where + ": dimension " + std::to_string(d) + " of operand " +
+                                   std::to_string(i) + " has size " + std::to_string(dim) +
+                                   " but its label has size " + std::to_string(s));
           }
           s = dim;
           strides[i][static_cast<size_t>(id)] += stride;
@@ -117,7 +122,8 @@ class EinsumKernel : public OpKernel {
     if (explicit_) {
       std::vector<bool> used(static_cast<size_t>(n_labels), false);
       for (int k = 0; k <= static_cast<int>(output_.labels.size()); ++k) {
-        if (k == output_.ellipsis_at) for (int e = 0; e < ell; ++e) out_labels.push_back(e);
+        if (k == output_.ellipsis_at)
+          for (int e = 0; e < ell; ++e) out_labels.push_back(e);
         if (k == static_cast<int>(output_.labels.size())) break;
         const char ch = output_.labels[static_cast<size_t>(k)];
         auto it = id_of.find(ch);
@@ -137,7 +143,8 @@ class EinsumKernel : public OpKernel {
     std::vector<bool> in_output(static_cast<size_t>(n_labels), false);
     for (int id : out_labels) in_output[static_cast<size_t>(id)] = true;
     std::vector<int> sum_labels;
-    for (int id = 0; id < n_labels; ++id) if (!in_output[static_cast<size_t>(id)]) sum_labels.push_back(id);
+    for (int id = 0; id < n_labels; ++id)
+      if (!in_output[static_cast<size_t>(id)]) sum_labels.push_back(id);
 
     Shape out_shape;
     for (int id : out_labels) out_shape.push_back(size[static_cast<size_t>(id)]);
@@ -155,7 +162,8 @@ class EinsumKernel : public OpKernel {
             std::vector<const T*> data(static_cast<size_t>(n_in));
             for (int i = 0; i < n_in; ++i) data[i] = xs[i]->data<T>();
             T* yd = y->data<T>();
-            std::vector<int64_t> out_off(static_cast<size_t>(n_in), 0), sum_off(static_cast<size_t>(n_in));
+            std::vector<int64_t> out_off(static_cast<size_t>(n_in), 0),
+                sum_off(static_cast<size_t>(n_in));
             std::vector<int64_t> oi(out_labels.size(), 0), si(sum_labels.size(), 0);
             const int64_t total = y->numel();
             for (int64_t o = 0; o < total; ++o) {
@@ -164,7 +172,8 @@ class EinsumKernel : public OpKernel {
               std::fill(si.begin(), si.end(), 0);
               for (int64_t s = 0; s < sum_count; ++s) {
                 C prod = C(1);
-                for (int i = 0; i < n_in; ++i) prod = static_cast<C>(prod * static_cast<C>(data[i][sum_off[i]]));
+                for (int i = 0; i < n_in; ++i)
+                  prod = static_cast<C>(prod * static_cast<C>(data[i][sum_off[i]]));
                 acc = static_cast<C>(acc + prod);
                 Advance(sum_labels, size, strides, &si, &sum_off);
               }
@@ -203,7 +212,8 @@ class EinsumKernel : public OpKernel {
 StatusOr<std::unique_ptr<OpKernel>> CreateEinsum(const KernelInfo& info) {
   const std::string where = info.NodeLabel();
   std::string eq;
-  for (char ch : info.GetString("equation", "")) if (ch != ' ') eq += ch;
+  for (char ch : info.GetString("equation", ""))
+    if (ch != ' ') eq += ch;
   if (eq.empty()) return InvalidArgument(where + ": required attribute 'equation' is missing");
   const size_t arrow = eq.find("->");
   const std::string lhs = eq.substr(0, arrow);
@@ -211,7 +221,10 @@ StatusOr<std::unique_ptr<OpKernel>> CreateEinsum(const KernelInfo& info) {
   size_t start = 0;
   while (true) {
     const size_t comma = lhs.find(',', start);
-    ASSIGN_OR_RETURN(Term t, ParseTerm(lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start), where));
+    ASSIGN_OR_RETURN(
+        Term t,
+        ParseTerm(lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start),
+                  where));
     inputs.push_back(std::move(t));
     if (comma == std::string::npos) break;
     start = comma + 1;

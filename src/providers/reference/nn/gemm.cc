@@ -49,8 +49,9 @@ class GemmKernel : public OpKernel {
     const int64_t kb = trans_b_ ? b->dim(1) : b->dim(0);
     const int64_t N = trans_b_ ? b->dim(0) : b->dim(1);
     if (K != kb) {
-      return InvalidArgument(where + ": inner dimensions do not match: A " + ShapeToString(a->shape()) +
-                             (trans_a_ ? " (transposed)" : "") + " x B " + ShapeToString(b->shape()) +
+      return InvalidArgument(where + ": inner dimensions do not match: A " +
+                             ShapeToString(a->shape()) + (trans_a_ ? " (transposed)" : "") +
+                             " x B " + ShapeToString(b->shape()) +
                              (trans_b_ ? " (transposed)" : ""));
     }
     if (c) {
@@ -60,7 +61,8 @@ class GemmKernel : public OpKernel {
       if (ok && cs.size() == 1) ok = cs[0] == 1 || cs[0] == N;
       if (!ok) {
         return InvalidArgument(where + ": input 2 ('C') of shape " + ShapeToString(cs) +
-                               " cannot be broadcast to [" + std::to_string(M) + "," + std::to_string(N) + "]");
+                               " cannot be broadcast to [" + std::to_string(M) + "," +
+                               std::to_string(N) + "]");
       }
     }
     Tensor* y = ctx.AllocateOutput(0, a->dtype(), {M, N});
@@ -72,8 +74,9 @@ class GemmKernel : public OpKernel {
           if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
             Tensor af = ToFloat32(*a), bf = ToFloat32(*b);
             Tensor yf(DataType::kFloat32, y->shape());
-            Run<float>(af.data<float>(), bf.data<float>(), c ? c->data<T>() : static_cast<const T*>(nullptr),
-                       c ? c->shape() : Shape{}, M, N, K, yf.data<float>());
+            Run<float>(af.data<float>(), bf.data<float>(),
+                       c ? c->data<T>() : static_cast<const T*>(nullptr), c ? c->shape() : Shape{},
+                       M, N, K, yf.data<float>());
             StoreFromFloat32(yf, y);
           } else if constexpr (kIsNumeric<T>) {
             Run<T>(a->data<T>(), b->data<T>(), c ? c->data<T>() : static_cast<const T*>(nullptr),
@@ -86,8 +89,8 @@ class GemmKernel : public OpKernel {
 
  private:
   template <typename U, typename T>
-  void Run(const U* a, const U* b, const T* c, const Shape& c_shape, int64_t M, int64_t N, int64_t K,
-           U* y) const {
+  void Run(const U* a, const U* b, const T* c, const Shape& c_shape, int64_t M, int64_t N,
+           int64_t K, U* y) const {
     U beta = static_cast<U>(beta_);
     if (c && beta != U(0)) {
       BroadcastBias(c, c_shape, M, N, y);

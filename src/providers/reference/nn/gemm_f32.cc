@@ -28,11 +28,11 @@ typedef float VecF __attribute__((vector_size(16)));
 constexpr int kVec = 4;
 #endif
 
-constexpr int kMr = 6;          // rows of the register tile
-constexpr int kNr = 2 * kVec;   // columns of the register tile
-constexpr int64_t kMc = 120;    // rows of A per packed block (multiple of kMr)
-constexpr int64_t kKc = 256;    // depth per packed block
-constexpr int64_t kNc = 2048;   // columns of B per packed block (multiple of kNr)
+constexpr int kMr = 6;         // rows of the register tile
+constexpr int kNr = 2 * kVec;  // columns of the register tile
+constexpr int64_t kMc = 120;   // rows of A per packed block (multiple of kMr)
+constexpr int64_t kKc = 256;   // depth per packed block
+constexpr int64_t kNc = 2048;  // columns of B per packed block (multiple of kNr)
 
 // Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) into panels of kMr rows: panel-major, then k,
 // then row. Rows past mc are zero so the micro-kernel never branches on them.
@@ -95,7 +95,7 @@ void MicroKernel(int64_t kc, const float* a, const float* b, float alpha, float*
 #ifdef BERTH_GEMM_VECTOR_EXT
   VecF acc[kMr][2];
   for (int r = 0; r < kMr; ++r) {
-    acc[r][0] = VecF{} ;
+    acc[r][0] = VecF{};
     acc[r][1] = VecF{};
   }
   for (int64_t k = 0; k < kc; ++k) {

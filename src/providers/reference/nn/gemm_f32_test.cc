@@ -14,7 +14,7 @@ namespace {
 TEST(GemmF32Test, MatchesReferenceOnAwkwardShapes) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1, 1);
-  const int64_t shapes[][3] = {{1, 1, 1},   {1, 37, 5},  {7, 1, 300}, {13, 17, 19},
+  const int64_t shapes[][3] = {{1, 1, 1},    {1, 37, 5},    {7, 1, 300},  {13, 17, 19},
                                {6, 16, 256}, {121, 9, 513}, {5, 2100, 3}, {64, 64, 64}};
   for (const auto& s : shapes) {
     const int64_t M = s[0], N = s[1], K = s[2];
@@ -22,7 +22,8 @@ TEST(GemmF32Test, MatchesReferenceOnAwkwardShapes) {
       const bool ta = variant & 1, tb = variant & 2;
       const float alpha = variant == 3 ? 0.5f : 1.0f;
       const float beta = variant == 1 ? 0.0f : (variant == 2 ? -2.0f : 1.0f);
-      std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N)), C(static_cast<size_t>(M * N));
+      std::vector<float> A(static_cast<size_t>(M * K)), B(static_cast<size_t>(K * N)),
+          C(static_cast<size_t>(M * N));
       for (float& v : A) v = u(rng);
       for (float& v : B) v = u(rng);
       for (float& v : C) v = u(rng);
@@ -38,7 +39,8 @@ TEST(GemmF32Test, MatchesReferenceOnAwkwardShapes) {
           expect[i * N + j] = alpha * acc + beta * expect[i * N + j];
         }
       }
-      GemmF32(ta, tb, M, N, K, alpha, A.data(), ta ? M : K, B.data(), tb ? K : N, beta, C.data(), N);
+      GemmF32(ta, tb, M, N, K, alpha, A.data(), ta ? M : K, B.data(), tb ? K : N, beta, C.data(),
+              N);
       for (int64_t i = 0; i < M * N; ++i) {
         ASSERT_NEAR(C[i], expect[i], 1e-4 * (1 + std::fabs(expect[i])))
             << "M=" << M << " N=" << N << " K=" << K << " variant " << variant << " at " << i;

@@ -64,14 +64,17 @@ class GridSampleKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     ASSIGN_OR_RETURN(const Tensor* grid, ctx.RequireInput(1));
     if (x->rank() != 4) {
-      return InvalidArgument(where + ": input 0 ('X') must be 4-D [N, C, H, W], got " + ShapeToString(x->shape()));
+      return InvalidArgument(where + ": input 0 ('X') must be 4-D [N, C, H, W], got " +
+                             ShapeToString(x->shape()));
     }
     if (grid->rank() != 4 || grid->dim(0) != x->dim(0) || grid->dim(3) != 2) {
-      return InvalidArgument(where + ": input 1 ('grid') must have shape [" + std::to_string(x->dim(0)) +
-                             ", H_out, W_out, 2], got " + ShapeToString(grid->shape()));
+      return InvalidArgument(where + ": input 1 ('grid') must have shape [" +
+                             std::to_string(x->dim(0)) + ", H_out, W_out, 2], got " +
+                             ShapeToString(grid->shape()));
     }
     if (!IsFloatingPoint(grid->dtype())) {
-      return InvalidArgument(where + ": grid must be a floating-point tensor, got " + grid->Describe());
+      return InvalidArgument(where + ": grid must be a floating-point tensor, got " +
+                             grid->Describe());
     }
     const int64_t N = x->dim(0), C = x->dim(1), H = x->dim(2), W = x->dim(3);
     const int64_t Ho = grid->dim(1), Wo = grid->dim(2);
@@ -141,7 +144,8 @@ class GridSampleKernel : public OpKernel {
     ix = PadCoordinate(ix, W, pad_, align_);
     iy = PadCoordinate(iy, H, pad_, align_);
     if (mode_ == SampleMode::kNearest) {
-      return At(plane, H, W, static_cast<int64_t>(std::nearbyint(iy)), static_cast<int64_t>(std::nearbyint(ix)));
+      return At(plane, H, W, static_cast<int64_t>(std::nearbyint(iy)),
+                static_cast<int64_t>(std::nearbyint(ix)));
     }
     const double x0 = std::floor(ix), y0 = std::floor(iy);
     const double tx = ix - x0, ty = iy - y0;
@@ -161,16 +165,24 @@ StatusOr<std::unique_ptr<OpKernel>> CreateGridSample(const KernelInfo& info) {
   const std::string where = info.NodeLabel();
   const std::string mode = info.GetString("mode", "bilinear");
   SampleMode m;
-  if (mode == "bilinear" || mode == "linear") m = SampleMode::kBilinear;
-  else if (mode == "nearest") m = SampleMode::kNearest;
-  else if (mode == "bicubic" || mode == "cubic") m = SampleMode::kBicubic;
-  else return InvalidArgument(where + ": unknown mode '" + mode + "'");
+  if (mode == "bilinear" || mode == "linear")
+    m = SampleMode::kBilinear;
+  else if (mode == "nearest")
+    m = SampleMode::kNearest;
+  else if (mode == "bicubic" || mode == "cubic")
+    m = SampleMode::kBicubic;
+  else
+    return InvalidArgument(where + ": unknown mode '" + mode + "'");
   const std::string padding = info.GetString("padding_mode", "zeros");
   PaddingMode p;
-  if (padding == "zeros") p = PaddingMode::kZeros;
-  else if (padding == "border") p = PaddingMode::kBorder;
-  else if (padding == "reflection") p = PaddingMode::kReflection;
-  else return InvalidArgument(where + ": unknown padding_mode '" + padding + "'");
+  if (padding == "zeros")
+    p = PaddingMode::kZeros;
+  else if (padding == "border")
+    p = PaddingMode::kBorder;
+  else if (padding == "reflection")
+    p = PaddingMode::kReflection;
+  else
+    return InvalidArgument(where + ": unknown padding_mode '" + padding + "'");
   return MakeKernel<GridSampleKernel>(m, p, info.GetInt("align_corners", 0) != 0);
 }
 

@@ -1,7 +1,7 @@
 // GroupNormalization (opset 18; registered for every opset): the C channels of X [N, C, D1, ...]
 // are split into num_groups groups, each (n, group) normalised by its mean and (biased) variance,
-// then scaled and shifted. scale/bias have one value per group (opset 18) or per channel (opset 21);
-// the element count tells which.
+// then scaled and shifted. scale/bias have one value per group (opset 18) or per channel (opset
+// 21); the element count tells which.
 
 #include <cmath>
 #include <vector>
@@ -28,13 +28,15 @@ class GroupNormKernel : public OpKernel {
     }
     const int64_t channels = x->dim(1);
     if (channels % num_groups_ != 0) {
-      return InvalidArgument(where + ": " + std::to_string(channels) +
-                             " channels are not divisible by num_groups=" + std::to_string(num_groups_));
+      return InvalidArgument(
+          where + ": " + std::to_string(channels) +
+          " channels are not divisible by num_groups=" + std::to_string(num_groups_));
     }
     for (const Tensor* p : {scale_t, bias_t}) {
       if (!IsFloatingPoint(p->dtype()) || (p->numel() != num_groups_ && p->numel() != channels)) {
-        return InvalidArgument(where + ": scale and bias must have num_groups (" + std::to_string(num_groups_) +
-                               ") or C (" + std::to_string(channels) + ") elements, got " + p->Describe());
+        return InvalidArgument(where + ": scale and bias must have num_groups (" +
+                               std::to_string(num_groups_) + ") or C (" + std::to_string(channels) +
+                               ") elements, got " + p->Describe());
       }
     }
     const int64_t per_group = channels / num_groups_;
@@ -58,7 +60,8 @@ class GroupNormKernel : public OpKernel {
               for (int64_t g = 0; g < num_groups_; ++g) {
                 const int64_t base = (n * channels + g * per_group) * spatial;
                 double mean = 0;
-                for (int64_t i = 0; i < group_size; ++i) mean += static_cast<double>(static_cast<C>(xd[base + i]));
+                for (int64_t i = 0; i < group_size; ++i)
+                  mean += static_cast<double>(static_cast<C>(xd[base + i]));
                 mean = group_size ? mean / static_cast<double>(group_size) : 0.0;
                 double var = 0;
                 for (int64_t i = 0; i < group_size; ++i) {
@@ -72,7 +75,8 @@ class GroupNormKernel : public OpKernel {
                   const double b = param(bias, c) - mean * a;
                   const int64_t off = (n * channels + c) * spatial;
                   for (int64_t i = 0; i < spatial; ++i) {
-                    yd[off + i] = static_cast<T>(static_cast<C>(static_cast<double>(static_cast<C>(xd[off + i])) * a + b));
+                    yd[off + i] = static_cast<T>(
+                        static_cast<C>(static_cast<double>(static_cast<C>(xd[off + i])) * a + b));
                   }
                 }
               }
@@ -93,7 +97,8 @@ class GroupNormKernel : public OpKernel {
 StatusOr<std::unique_ptr<OpKernel>> CreateGroupNormalization(const KernelInfo& info) {
   ASSIGN_OR_RETURN(int64_t num_groups, info.RequireInt("num_groups"));
   if (num_groups <= 0) {
-    return InvalidArgument(info.NodeLabel() + ": num_groups must be positive, got " + std::to_string(num_groups));
+    return InvalidArgument(info.NodeLabel() + ": num_groups must be positive, got " +
+                           std::to_string(num_groups));
   }
   return MakeKernel<GroupNormKernel>(num_groups, info.GetFloat("epsilon", 1e-5f));
 }

@@ -28,9 +28,10 @@ class InstanceNormKernel : public OpKernel {
     const int64_t channels = x->dim(1);
     if (scale_t->numel() != channels || bias_t->numel() != channels ||
         scale_t->dtype() != x->dtype() || bias_t->dtype() != x->dtype()) {
-      return InvalidArgument(where + ": scale and B must be " + std::string(DataTypeName(x->dtype())) +
-                             " tensors of " + std::to_string(channels) + " elements, got " +
-                             scale_t->Describe() + " and " + bias_t->Describe());
+      return InvalidArgument(where + ": scale and B must be " +
+                             std::string(DataTypeName(x->dtype())) + " tensors of " +
+                             std::to_string(channels) + " elements, got " + scale_t->Describe() +
+                             " and " + bias_t->Describe());
     }
     const int64_t planes = x->dim(0) * channels;
     const int64_t size = SizeFromTo(x->shape(), 2, x->rank());
@@ -61,7 +62,8 @@ class InstanceNormKernel : public OpKernel {
               const double a = scale[c] / std::sqrt(var + epsilon_);
               const C ca = static_cast<C>(a);
               const C cb = static_cast<C>(bias[c] - mean * a);
-              for (int64_t i = 0; i < size; ++i) yp[i] = static_cast<T>(static_cast<C>(xp[i]) * ca + cb);
+              for (int64_t i = 0; i < size; ++i)
+                yp[i] = static_cast<T>(static_cast<C>(xp[i]) * ca + cb);
             }
           }
           return Status::Ok();

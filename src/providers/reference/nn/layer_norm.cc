@@ -1,8 +1,8 @@
 // LayerNormalization (opset 17; registered for every opset since exporters emit it as a contrib
 // op too): X is normalised over the trailing axes [axis, rank) and then scaled and shifted:
 // Y = (X - Mean) * InvStdDev * Scale + B. Scale and B broadcast (numpy-style) against X without
-// changing its shape. Optional outputs Mean and InvStdDev have shape [d0, ..., d(axis-1), 1, ..., 1]
-// and the element type of stash_type (float32 by default).
+// changing its shape. Optional outputs Mean and InvStdDev have shape [d0, ..., d(axis-1), 1, ...,
+// 1] and the element type of stash_type (float32 by default).
 
 #include <cmath>
 #include <vector>
@@ -100,7 +100,8 @@ class LayerNormKernel : public OpKernel {
               const T* xr = xd + r * block;
               T* yr = yd + r * block;
               double mean = 0;
-              for (int64_t i = 0; i < block; ++i) mean += static_cast<double>(static_cast<C>(xr[i]));
+              for (int64_t i = 0; i < block; ++i)
+                mean += static_cast<double>(static_cast<C>(xr[i]));
               mean = block ? mean / static_cast<double>(block) : 0.0;
               double var = 0;
               for (int64_t i = 0; i < block; ++i) {
@@ -133,10 +134,18 @@ class LayerNormKernel : public OpKernel {
  private:
   static void Store(Tensor* t, int64_t i, double v) {
     switch (t->dtype()) {
-      case DataType::kFloat64: t->data<double>()[i] = v; break;
-      case DataType::kBFloat16: t->data<BFloat16>()[i] = BFloat16(static_cast<float>(v)); break;
-      case DataType::kFloat16: t->data<Float16>()[i] = Float16(static_cast<float>(v)); break;
-      default: t->data<float>()[i] = static_cast<float>(v); break;
+      case DataType::kFloat64:
+        t->data<double>()[i] = v;
+        break;
+      case DataType::kBFloat16:
+        t->data<BFloat16>()[i] = BFloat16(static_cast<float>(v));
+        break;
+      case DataType::kFloat16:
+        t->data<Float16>()[i] = Float16(static_cast<float>(v));
+        break;
+      default:
+        t->data<float>()[i] = static_cast<float>(v);
+        break;
     }
   }
 
@@ -149,8 +158,10 @@ class LayerNormKernel : public OpKernel {
 
 StatusOr<std::unique_ptr<OpKernel>> CreateLayerNormalization(const KernelInfo& info) {
   const int64_t stash = info.GetInt("stash_type", 1);
-  if (stash != static_cast<int64_t>(DataType::kFloat32) && stash != static_cast<int64_t>(DataType::kBFloat16) &&
-      stash != static_cast<int64_t>(DataType::kFloat64) && stash != static_cast<int64_t>(DataType::kFloat16)) {
+  if (stash != static_cast<int64_t>(DataType::kFloat32) &&
+      stash != static_cast<int64_t>(DataType::kBFloat16) &&
+      stash != static_cast<int64_t>(DataType::kFloat64) &&
+      stash != static_cast<int64_t>(DataType::kFloat16)) {
     return InvalidArgument(info.NodeLabel() + ": stash_type " + std::to_string(stash) +
                            " is not a floating-point type");
   }

@@ -1,5 +1,6 @@
 // LRN (opsets 1-13+): local response normalisation across channels of X [N, C, D1, ...]:
-// Y = X / (bias + alpha / size * sum of X^2 over channels [c - floor((size-1)/2), c + ceil((size-1)/2)])^beta.
+// Y = X / (bias + alpha / size * sum of X^2 over channels [c - floor((size-1)/2), c +
+// ceil((size-1)/2)])^beta.
 
 #include <cmath>
 #include <vector>
@@ -55,7 +56,8 @@ class LrnKernel : public OpKernel {
                 }
                 for (int64_t s = 0; s < spatial; ++s) {
                   const double v = static_cast<double>(static_cast<C>(xn[c * spatial + s]));
-                  yn[c * spatial + s] = static_cast<T>(static_cast<C>(v / std::pow(bias_ + scale * sq[s], beta_)));
+                  yn[c * spatial + s] =
+                      static_cast<T>(static_cast<C>(v / std::pow(bias_ + scale * sq[s], beta_)));
                 }
               }
             }
@@ -74,7 +76,9 @@ class LrnKernel : public OpKernel {
 
 StatusOr<std::unique_ptr<OpKernel>> CreateLRN(const KernelInfo& info) {
   ASSIGN_OR_RETURN(int64_t size, info.RequireInt("size"));
-  if (size <= 0) return InvalidArgument(info.NodeLabel() + ": size must be positive, got " + std::to_string(size));
+  if (size <= 0)
+    return InvalidArgument(info.NodeLabel() + ": size must be positive, got " +
+                           std::to_string(size));
   return MakeKernel<LrnKernel>(size, info.GetFloat("alpha", 1e-4f), info.GetFloat("beta", 0.75f),
                                info.GetFloat("bias", 1.0f));
 }

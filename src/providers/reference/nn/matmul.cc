@@ -14,8 +14,8 @@ namespace berth::nn {
 
 StatusOr<MatMulPlan> PlanMatMul(const Shape& a, const Shape& b, const std::string& where) {
   if (a.empty() || b.empty()) {
-    return InvalidArgument(where + ": MatMul inputs must have rank >= 1, got A " + ShapeToString(a) +
-                           " and B " + ShapeToString(b));
+    return InvalidArgument(where + ": MatMul inputs must have rank >= 1, got A " +
+                           ShapeToString(a) + " and B " + ShapeToString(b));
   }
   MatMulPlan p;
   const bool a_vec = a.size() == 1;
@@ -25,8 +25,8 @@ StatusOr<MatMulPlan> PlanMatMul(const Shape& a, const Shape& b, const std::strin
   const int64_t kb = b_vec ? b[0] : b[b.size() - 2];
   p.N = b_vec ? 1 : b.back();
   if (kb != p.K) {
-    return InvalidArgument(where + ": inner dimensions do not match: A " + ShapeToString(a) + " x B " +
-                           ShapeToString(b));
+    return InvalidArgument(where + ": inner dimensions do not match: A " + ShapeToString(a) +
+                           " x B " + ShapeToString(b));
   }
   Shape a_batch(a.begin(), a.end() - std::min<size_t>(a.size(), 2));
   Shape b_batch(b.begin(), b.end() - std::min<size_t>(b.size(), 2));
@@ -71,8 +71,9 @@ void RunMatMul(const MatMulPlan& p, const T* a, const T* b, T* y) {
     return;
   }
   for (int64_t i = 0; i < p.batch; ++i) {
-    Gemm<T>(false, false, p.M, p.N, p.K, T(1), a + p.a_batch[static_cast<size_t>(i)] * p.M * p.K, p.K,
-            b + p.b_batch[static_cast<size_t>(i)] * p.K * p.N, p.N, T(0), y + i * p.M * p.N, p.N);
+    Gemm<T>(false, false, p.M, p.N, p.K, T(1), a + p.a_batch[static_cast<size_t>(i)] * p.M * p.K,
+            p.K, b + p.b_batch[static_cast<size_t>(i)] * p.K * p.N, p.N, T(0), y + i * p.M * p.N,
+            p.N);
   }
 }
 

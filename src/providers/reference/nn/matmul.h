@@ -15,8 +15,9 @@ namespace berth::nn {
 struct MatMulPlan {
   int64_t M = 0, N = 0, K = 0;
   Shape output;
-  // Per broadcast batch index: element offsets of the A and B matrices (in units of matrices: multiply
-  // by M*K and K*N). Empty when B has a single matrix, in which case A's batch is folded into M.
+  // Per broadcast batch index: element offsets of the A and B matrices (in units of matrices:
+  // multiply by M*K and K*N). Empty when B has a single matrix, in which case A's batch is folded
+  // into M.
   std::vector<int64_t> a_batch;
   std::vector<int64_t> b_batch;
   bool fold_a_batch = false;  // true: one GEMM of [batch*M, K] x [K, N]

@@ -17,8 +17,8 @@ bool Is8Bit(DataType t) { return t == DataType::kUint8 || t == DataType::kInt8; 
 
 // Widens an 8-bit tensor to int32 and subtracts its zero point. `zp_stride_rows` selects how the
 // zero point is indexed: per element of the last axis (columns) or of the second-to-last (rows).
-std::vector<int32_t> Widen(const Tensor& t, const std::vector<int32_t>& zp, bool per_row, int64_t rows,
-                           int64_t cols) {
+std::vector<int32_t> Widen(const Tensor& t, const std::vector<int32_t>& zp, bool per_row,
+                           int64_t rows, int64_t cols) {
   std::vector<int32_t> out(static_cast<size_t>(t.numel()));
   const bool is_signed = t.dtype() == DataType::kInt8;
   const uint8_t* u = t.data<uint8_t>();
@@ -47,8 +47,9 @@ StatusOr<std::vector<int32_t>> ReadZeroPoint(const Tensor* zp, DataType expected
                            std::string(DataTypeName(zp->dtype())));
   }
   if (zp->numel() != 1 && !(zp->rank() == 1 && zp->dim(0) == count)) {
-    return InvalidArgument(where + ": " + name + " must be a scalar or have " + std::to_string(count) +
-                           " elements, got shape " + ShapeToString(zp->shape()));
+    return InvalidArgument(where + ": " + name + " must be a scalar or have " +
+                           std::to_string(count) + " elements, got shape " +
+                           ShapeToString(zp->shape()));
   }
   for (int64_t i = 0; i < zp->numel(); ++i) {
     v.push_back(expected == DataType::kInt8 ? zp->data<int8_t>()[i] : zp->data<uint8_t>()[i]);
@@ -78,8 +79,8 @@ class MatMulIntegerKernel : public OpKernel {
     std::vector<int32_t> bw = Widen(*b, b_zp, false, p.K, p.N);
     int32_t* out = y->data<int32_t>();
     if (p.fold_a_batch) {
-      GemmRef<int32_t>(false, false, p.batch * p.M, p.N, p.K, 1, aw.data(), p.K, bw.data(), p.N, 0, out,
-                       p.N);
+      GemmRef<int32_t>(false, false, p.batch * p.M, p.N, p.K, 1, aw.data(), p.K, bw.data(), p.N, 0,
+                       out, p.N);
     } else {
       for (int64_t i = 0; i < p.batch; ++i) {
         GemmRef<int32_t>(false, false, p.M, p.N, p.K, 1,

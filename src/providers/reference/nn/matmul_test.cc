@@ -47,12 +47,13 @@ TEST(MatMulTest, BroadcastsBatchDimensions) {
   // A [2,1,2,2]: I and 2I. B [3,2,2]. Out [2,3,2,2] = (a+1) * B[b].
   t.inputs = {Tensor::FromVector<float>({2, 1, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2}),
               Tensor::FromVector<float>({3, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 1, 0})};
-  ExpectTensorNear(RunFirst(t),
-                   Tensor::FromVector<float>({2, 3, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 1, 0,
-                                                            2, 4, 6, 8, 10, 12, 14, 16, 0, 2, 2, 0}));
+  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>(
+                                    {2, 3, 2, 2}, {1, 2, 3, 4, 5,  6,  7,  8,  0, 1, 1, 0,
+                                                   2, 4, 6, 8, 10, 12, 14, 16, 0, 2, 2, 0}));
   // Batched A with an unbatched B (folded into one GEMM).
   t.inputs = {Tensor::FromVector<float>({2, 2, 3}, {1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0}), kB};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({2, 2, 2}, {58, 64, 139, 154, 0, 0, 0, 0}));
+  ExpectTensorNear(RunFirst(t),
+                   Tensor::FromVector<float>({2, 2, 2}, {58, 64, 139, 154, 0, 0, 0, 0}));
   // Unbatched A with a batched B.
   t.inputs = {kA, Tensor::FromVector<float>({2, 3, 1}, {1, 1, 1, 0, 1, 0})};
   ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({2, 2, 1}, {6, 15, 2, 5}));
@@ -67,7 +68,8 @@ TEST(MatMulTest, EmptyAndMismatchedShapes) {
   t.inputs = {kA, kA};
   auto bad = RunOp(t);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("inner dimensions"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("inner dimensions"), std::string::npos)
+      << bad.status().message();
   t.inputs = {Tensor::FromVector<float>({2, 2, 2}, {}), Tensor::FromVector<float>({3, 2, 2}, {})};
   EXPECT_FALSE(RunOp(t).ok());
   t.inputs = {Tensor::Scalar<float>(1), kB};
@@ -135,7 +137,8 @@ TEST(MatMulIntegerTest, ZeroPointsPerTensorAndPerColumn) {
   t.inputs = {a, b, Tensor::Scalar<uint8_t>(12), Tensor::FromVector<uint8_t>({2}, {1, 4})};
   ExpectTensorEq(RunFirst(t),
                  Tensor::FromVector<int32_t>({4, 2}, {-23, -23, -26, -26, -29, -29, -32, -32}));
-  t.inputs = {Tensor::FromVector<int8_t>({1, 2}, {-1, 2}), Tensor::FromVector<int8_t>({2, 1}, {3, -4})};
+  t.inputs = {Tensor::FromVector<int8_t>({1, 2}, {-1, 2}),
+              Tensor::FromVector<int8_t>({2, 1}, {3, -4})};
   ExpectTensorEq(RunFirst(t), Tensor::FromVector<int32_t>({1, 1}, {-11}));
   t.inputs = {a, b, Tensor::FromVector<uint8_t>({3}, {1, 2, 3})};  // neither scalar nor [M]
   EXPECT_FALSE(RunOp(t).ok());

@@ -34,24 +34,28 @@ class MaxUnpoolKernel : public OpKernel {
     }
     const int rank = x->rank() - 2;
     if (attrs_.kernel_shape.size() != static_cast<size_t>(rank)) {
-      return InvalidArgument(where + ": kernel_shape must have " + std::to_string(rank) + " values");
+      return InvalidArgument(where + ": kernel_shape must have " + std::to_string(rank) +
+                             " values");
     }
     std::vector<int64_t> strides, dilations, head, tail;
     RETURN_IF_ERROR(FillWindowDefaults(attrs_, rank, &strides, &dilations, &head, &tail, where));
     Shape inferred = {x->dim(0), x->dim(1)};
     for (int i = 0; i < rank; ++i) {
-      inferred.push_back((x->dim(i + 2) - 1) * strides[i] + attrs_.kernel_shape[i] - head[i] - tail[i]);
+      inferred.push_back((x->dim(i + 2) - 1) * strides[i] + attrs_.kernel_shape[i] - head[i] -
+                         tail[i]);
       if (inferred.back() < 0) {
-        return InvalidArgument(where + ": the pads leave a negative output size along spatial axis " +
+        return InvalidArgument(where +
+                               ": the pads leave a negative output size along spatial axis " +
                                std::to_string(i));
       }
     }
     Shape out_shape = inferred;
     if (shape_in) {
-      ASSIGN_OR_RETURN(std::vector<int64_t> requested, ToInt64s(*shape_in, where + ": input 2 ('output_shape')"));
+      ASSIGN_OR_RETURN(std::vector<int64_t> requested,
+                       ToInt64s(*shape_in, where + ": input 2 ('output_shape')"));
       if (requested.size() != inferred.size()) {
-        return InvalidArgument(where + ": output_shape " + ShapeToString(requested) + " must have rank " +
-                               std::to_string(inferred.size()));
+        return InvalidArgument(where + ": output_shape " + ShapeToString(requested) +
+                               " must have rank " + std::to_string(inferred.size()));
       }
       for (size_t i = 0; i < requested.size(); ++i) {
         if (requested[i] < inferred[i] || (i < 2 && requested[i] != inferred[i])) {
@@ -72,8 +76,9 @@ class MaxUnpoolKernel : public OpKernel {
     for (int64_t i = 0; i < x->numel(); ++i) {
       int64_t v = idx[i];
       if (v < 0 || v >= limit) {
-        return InvalidArgument(where + ": index " + std::to_string(v) + " in I is outside the output of " +
-                               std::to_string(limit) + " elements");
+        return InvalidArgument(where + ": index " + std::to_string(v) +
+                               " in I is outside the output of " + std::to_string(limit) +
+                               " elements");
       }
       if (!same) {
         int64_t mapped = 0;

@@ -28,7 +28,8 @@ class MvnKernel : public OpKernel {
     }
     // Strides into the per-group statistics (0 along reduced axes).
     Shape kept = x->shape();
-    for (int d = 0; d < rank; ++d) if (reduced[d]) kept[d] = 1;
+    for (int d = 0; d < rank; ++d)
+      if (reduced[d]) kept[d] = 1;
     const std::vector<int64_t> kept_strides = BroadcastStrides(kept, x->shape());
     const int64_t groups = NumElements(kept);
     const int64_t total = x->numel();
@@ -60,8 +61,10 @@ class MvnKernel : public OpKernel {
             using C = ComputeT<T>;
             const T* xd = x->data<T>();
             T* yd = y->data<T>();
-            std::vector<double> mean(static_cast<size_t>(groups), 0.0), var(static_cast<size_t>(groups), 0.0);
-            for (int64_t i = 0; i < total; ++i) mean[group_of[i]] += static_cast<double>(static_cast<C>(xd[i]));
+            std::vector<double> mean(static_cast<size_t>(groups), 0.0),
+                var(static_cast<size_t>(groups), 0.0);
+            for (int64_t i = 0; i < total; ++i)
+              mean[group_of[i]] += static_cast<double>(static_cast<C>(xd[i]));
             for (double& m : mean) m /= count;
             for (int64_t i = 0; i < total; ++i) {
               const double d = static_cast<double>(static_cast<C>(xd[i])) - mean[group_of[i]];
@@ -70,7 +73,8 @@ class MvnKernel : public OpKernel {
             for (double& v : var) v = std::sqrt(v / count) + 1e-9;
             for (int64_t i = 0; i < total; ++i) {
               const int64_t g = group_of[i];
-              yd[i] = static_cast<T>(static_cast<C>((static_cast<double>(static_cast<C>(xd[i])) - mean[g]) / var[g]));
+              yd[i] = static_cast<T>(
+                  static_cast<C>((static_cast<double>(static_cast<C>(xd[i])) - mean[g]) / var[g]));
             }
           }
           return Status::Ok();

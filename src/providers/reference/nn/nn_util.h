@@ -14,12 +14,14 @@ namespace berth::nn {
 // Compile-time classification of VisitType's element types (its lambda is instantiated for every
 // type, so typed code is guarded with `if constexpr`).
 template <typename T>
-inline constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, Float16> ||
-                                 std::is_same_v<T, BFloat16>;
+inline constexpr bool kIsFloat =
+    std::is_floating_point_v<T> || std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>;
 template <typename T>
-inline constexpr bool kIsNumeric = kIsFloat<T> || (std::is_integral_v<T> && !std::is_same_v<T, bool>);
+inline constexpr bool kIsNumeric = kIsFloat<T> ||
+                                   (std::is_integral_v<T> && !std::is_same_v<T, bool>);
 
-// A float32 copy of a float16/bfloat16/float32/float64 tensor (shares the buffer if already float32).
+// A float32 copy of a float16/bfloat16/float32/float64 tensor (shares the buffer if already
+// float32).
 Tensor ToFloat32(const Tensor& t);
 // Writes a float32 tensor into `dst` (same element count), converting to dst's float type.
 void StoreFromFloat32(const Tensor& src, Tensor* dst);

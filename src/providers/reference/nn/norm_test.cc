@@ -36,13 +36,15 @@ TEST(BatchNormTest, InferencePerChannel) {
   OpTest t = Op("BatchNormalization");
   t.opset = 15;
   t.attributes["epsilon"] = FloatAttr(0);
-  t.inputs = {F({1, 2, 1, 2}, {1, 2, 3, 4}), F({2}, {1, 2}), F({2}, {0, 1}), F({2}, {1, 3}), F({2}, {4, 1})};
+  t.inputs = {F({1, 2, 1, 2}, {1, 2, 3, 4}), F({2}, {1, 2}), F({2}, {0, 1}), F({2}, {1, 3}),
+              F({2}, {4, 1})};
   ExpectTensorNear(RunAll(t)[0].tensor(), F({1, 2, 1, 2}, {0, 0.5f, 1, 3}));
   // Opset 15: parameters may be double while X is float.
   t.inputs = {F({1, 2, 1, 2}, {1, 2, 3, 4}), Tensor::FromVector<double>({2}, {1, 2}),
               Tensor::FromVector<double>({2}, {0, 1}), F({2}, {1, 3}), F({2}, {4, 1})};
   ExpectTensorNear(RunAll(t)[0].tensor(), F({1, 2, 1, 2}, {0, 0.5f, 1, 3}));
-  t.inputs = {F({1, 2, 1, 2}, {1, 2, 3, 4}), F({3}, {1, 2, 3}), F({2}, {0, 1}), F({2}, {1, 3}), F({2}, {4, 1})};
+  t.inputs = {F({1, 2, 1, 2}, {1, 2, 3, 4}), F({3}, {1, 2, 3}), F({2}, {0, 1}), F({2}, {1, 3}),
+              F({2}, {4, 1})};
   EXPECT_FALSE(RunOp(t).ok());
 }
 
@@ -66,8 +68,8 @@ TEST(BatchNormTest, NonSpatialBeforeOpset9) {
   t.opset = 7;
   t.attributes["spatial"] = IntAttr(0);
   t.attributes["epsilon"] = FloatAttr(0);
-  t.inputs = {F({1, 2, 2}, {1, 1, 1, 1}), F({2, 2}, {1, 2, 3, 4}), F({2, 2}, {0, 0, 0, 0}), F({2, 2}, {0, 0, 0, 0}),
-              F({2, 2}, {1, 1, 1, 1})};
+  t.inputs = {F({1, 2, 2}, {1, 1, 1, 1}), F({2, 2}, {1, 2, 3, 4}), F({2, 2}, {0, 0, 0, 0}),
+              F({2, 2}, {0, 0, 0, 0}), F({2, 2}, {1, 1, 1, 1})};
   ExpectTensorNear(RunAll(t)[0].tensor(), F({1, 2, 2}, {1, 2, 3, 4}));
 }
 

@@ -22,19 +22,25 @@ namespace {
 enum class PoolKind { kMax, kAverage, kLp };
 
 // Walks the output positions of one plane in row-major order. For each it hands `visit` the output
-// flat index and, per spatial axis, the window start (in input coordinates, may be negative) and the
-// range [klo, khi) of kernel taps that fall inside the input.
+// flat index and, per spatial axis, the window start (in input coordinates, may be negative) and
+// the range [klo, khi) of kernel taps that fall inside the input.
 class WindowWalker {
  public:
   explicit WindowWalker(const WindowGeometry& g)
-      : g_(g), r_(g.rank()), out_idx_(r_, 0), start_(r_), klo_(r_), khi_(r_), kidx_(r_),
+      : g_(g),
+        r_(g.rank()),
+        out_idx_(r_, 0),
+        start_(r_),
+        klo_(r_),
+        khi_(r_),
+        kidx_(r_),
         in_strides_(r_, 1) {
     for (int d = r_ - 2; d >= 0; --d) in_strides_[d] = in_strides_[d + 1] * g.input[d + 1];
   }
 
-  // Calls f(input flat offset within the plane) for every tap of the current window inside the input.
-  // The taps along the last axis are contiguous runs (step = dilation); the leading axes are walked
-  // with an odometer.
+  // Calls f(input flat offset within the plane) for every tap of the current window inside the
+  // input. The taps along the last axis are contiguous runs (step = dilation); the leading axes are
+  // walked with an odometer.
   template <typename F>
   void ForEachTap(F&& f) {
     for (int d = 0; d < r_; ++d) {
@@ -47,7 +53,8 @@ class WindowWalker {
     const int64_t count = khi_[last] - klo_[last];
     while (true) {
       int64_t offset = first;
-      for (int d = 0; d < last; ++d) offset += (start_[d] + kidx_[d] * g_.dilations[d]) * in_strides_[d];
+      for (int d = 0; d < last; ++d)
+        offset += (start_[d] + kidx_[d] * g_.dilations[d]) * in_strides_[d];
       for (int64_t k = 0; k < count; ++k, offset += step) f(offset);
       int d = last - 1;
       for (; d >= 0; --d) {
@@ -107,8 +114,11 @@ class PoolKernel : public OpKernel {
  public:
   PoolKernel(PoolKind kind, WindowAttributes attrs, bool count_include_pad, int64_t storage_order,
              float p)
-      : kind_(kind), attrs_(std::move(attrs)), count_include_pad_(count_include_pad),
-        storage_order_(storage_order), p_(p) {}
+      : kind_(kind),
+        attrs_(std::move(attrs)),
+        count_include_pad_(count_include_pad),
+        storage_order_(storage_order),
+        p_(p) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string where = ctx.NodeLabel();
@@ -123,7 +133,8 @@ class PoolKernel : public OpKernel {
                              " values for input " + ShapeToString(x->shape()));
     }
     std::vector<int64_t> input(x->shape().begin() + 2, x->shape().end());
-    ASSIGN_OR_RETURN(WindowGeometry g, ResolveForwardGeometry(attrs_, input, attrs_.kernel_shape, where));
+    ASSIGN_OR_RETURN(WindowGeometry g,
+                     ResolveForwardGeometry(attrs_, input, attrs_.kernel_shape, where));
     Shape out_shape = {x->dim(0), x->dim(1)};
     out_shape.insert(out_shape.end(), g.output.begin(), g.output.end());
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), out_shape);
@@ -132,9 +143,9 @@ class PoolKernel : public OpKernel {
       indices = ctx.AllocateOutput(1, DataType::kInt64, out_shape);
     }
     if (y->numel() == 0) return Status::Ok();
-    const TypeSet types = kind_ == PoolKind::kMax ? (kFloatTypes | TypeBit(DataType::kInt8) |
-                                                     TypeBit(DataType::kUint8))
-                                                  : kFloatTypes;
+    const TypeSet types = kind_ == PoolKind::kMax
+                              ? (kFloatTypes | TypeBit(DataType::kInt8) | TypeBit(DataType::kUint8))
+                              : kFloatTypes;
     return VisitType(
         x->dtype(), types,
         [&](auto tag) -> Status {
@@ -160,7 +171,8 @@ class PoolKernel : public OpKernel {
     const int64_t in_size = g.input_size();
     const int64_t out_size = g.output_size();
     const PatchGeometry pg{g.input, g.output, g.kernel, g.strides, g.dilations, g.pad_head};
-    const std::vector<Acc> divisor = kind_ == PoolKind::kAverage ? Divisors<Acc>(g) : std::vector<Acc>();
+    const std::vector<Acc> divisor =
+        kind_ == PoolKind::kAverage ? Divisors<Acc>(g) : std::vector<Acc>();
     const Acc p = static_cast<Acc>(p_);
     std::vector<Acc> acc(static_cast<size_t>(out_size));
     const T* xd = x.data<T>();
@@ -200,7 +212,8 @@ class PoolKernel : public OpKernel {
           }
         });
         for (int64_t o = 0; o < out_size; ++o) {
-          const Acc v = p == Acc(2) ? std::sqrt(acc[o]) : (p == Acc(1) ? acc[o] : std::pow(acc[o], Acc(1) / p));
+          const Acc v = p == Acc(2) ? std::sqrt(acc[o])
+                                    : (p == Acc(1) ? acc[o] : std::pow(acc[o], Acc(1) / p));
           yp[o] = static_cast<T>(static_cast<C>(v));
         }
       }
@@ -240,7 +253,8 @@ class PoolKernel : public OpKernel {
   }
 
   template <typename T>
-  void RunMaxWithIndices(const Tensor& x, const WindowGeometry& g, Tensor* y, Tensor* indices) const {
+  void RunMaxWithIndices(const Tensor& x, const WindowGeometry& g, Tensor* y,
+                         Tensor* indices) const {
     using C = ComputeT<T>;
     const int64_t planes = x.dim(0) * x.dim(1);
     const int64_t in_size = g.input_size();
@@ -254,7 +268,8 @@ class PoolKernel : public OpKernel {
       T* yp = yd + plane * out_size;
       walker.ForEachOutput([&](int64_t o) {
         C best = std::numeric_limits<C>::lowest();
-        if constexpr (std::numeric_limits<C>::has_infinity) best = -std::numeric_limits<C>::infinity();
+        if constexpr (std::numeric_limits<C>::has_infinity)
+          best = -std::numeric_limits<C>::infinity();
         int64_t best_at = -1;
         walker.ForEachTap([&](int64_t off) {
           const C v = static_cast<C>(xp[off]);
@@ -265,7 +280,8 @@ class PoolKernel : public OpKernel {
         });
         yp[o] = static_cast<T>(best);
         const int64_t at = best_at < 0 ? 0 : best_at;
-        id[plane * out_size + o] = plane * in_size + (storage_order_ == 1 ? walker.ColumnMajor(at) : at);
+        id[plane * out_size + o] =
+            plane * in_size + (storage_order_ == 1 ? walker.ColumnMajor(at) : at);
       });
     }
   }

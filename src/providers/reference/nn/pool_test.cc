@@ -42,12 +42,15 @@ TEST(MaxPoolTest, ValuesAndIndicesInBothStorageOrders) {
   t.attributes["kernel_shape"] = IntsAttr({2, 2});
   t.inputs = {Iota1({1, 2, 3, 3})};
   auto out = RunAll(t);
-  ExpectTensorNear(out[0].tensor(), Tensor::FromVector<float>({1, 2, 2, 2}, {5, 6, 8, 9, 14, 15, 17, 18}));
+  ExpectTensorNear(out[0].tensor(),
+                   Tensor::FromVector<float>({1, 2, 2, 2}, {5, 6, 8, 9, 14, 15, 17, 18}));
   // Flat indices over the whole tensor: the second plane starts at 9.
-  ExpectTensorEq(out[1].tensor(), Tensor::FromVector<int64_t>({1, 2, 2, 2}, {4, 5, 7, 8, 13, 14, 16, 17}));
+  ExpectTensorEq(out[1].tensor(),
+                 Tensor::FromVector<int64_t>({1, 2, 2, 2}, {4, 5, 7, 8, 13, 14, 16, 17}));
   t.attributes["storage_order"] = IntAttr(1);
   out = RunAll(t);
-  ExpectTensorEq(out[1].tensor(), Tensor::FromVector<int64_t>({1, 2, 2, 2}, {4, 7, 5, 8, 13, 16, 14, 17}));
+  ExpectTensorEq(out[1].tensor(),
+                 Tensor::FromVector<int64_t>({1, 2, 2, 2}, {4, 7, 5, 8, 13, 16, 14, 17}));
 }
 
 TEST(MaxPoolTest, PadsStridesCeilModeAndDilations) {
@@ -65,13 +68,15 @@ TEST(MaxPoolTest, PadsStridesCeilModeAndDilations) {
   ceil.inputs = {Iota1({1, 1, 4, 4})};
   ExpectTensorNear(RunAll(ceil)[0].tensor(), Tensor::FromVector<float>({1, 1, 1, 1}, {11}));
   ceil.attributes["ceil_mode"] = IntAttr(1);
-  ExpectTensorNear(RunAll(ceil)[0].tensor(), Tensor::FromVector<float>({1, 1, 2, 2}, {11, 12, 15, 16}));
+  ExpectTensorNear(RunAll(ceil)[0].tensor(),
+                   Tensor::FromVector<float>({1, 1, 2, 2}, {11, 12, 15, 16}));
 
   OpTest dil = Op("MaxPool");
   dil.attributes["kernel_shape"] = IntsAttr({2, 2});
   dil.attributes["dilations"] = IntsAttr({2, 2});
   dil.inputs = {Iota1({1, 1, 4, 4})};
-  ExpectTensorNear(RunAll(dil)[0].tensor(), Tensor::FromVector<float>({1, 1, 2, 2}, {11, 12, 15, 16}));
+  ExpectTensorNear(RunAll(dil)[0].tensor(),
+                   Tensor::FromVector<float>({1, 1, 2, 2}, {11, 12, 15, 16}));
 }
 
 TEST(MaxPoolTest, IntegersSameUpperAndErrors) {
@@ -82,7 +87,7 @@ TEST(MaxPoolTest, IntegersSameUpperAndErrors) {
   t.inputs = {Tensor::FromVector<uint8_t>({1, 1, 3}, {3, 250, 7})};
   ExpectTensorEq(RunAll(t)[0].tensor(), Tensor::FromVector<uint8_t>({1, 1, 3}, {250, 250, 7}));
   t.attributes.erase("kernel_shape");
-  EXPECT_FALSE(RunOp(t).ok());  // kernel_shape is required
+  EXPECT_FALSE(RunOp(t).ok());                      // kernel_shape is required
   t.attributes["kernel_shape"] = IntsAttr({2, 2});  // rank mismatch with a 1-D input
   EXPECT_FALSE(RunOp(t).ok());
   t.attributes["kernel_shape"] = IntsAttr({2});
@@ -96,9 +101,11 @@ TEST(AveragePoolTest, CountIncludePadAndCeilMode) {
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.attributes["strides"] = IntsAttr({2, 2});
   t.inputs = {Iota1({1, 1, 3, 3})};
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2, 2}, {1, 2.5f, 5.5f, 7}));
+  ExpectTensorNear(RunAll(t)[0].tensor(),
+                   Tensor::FromVector<float>({1, 1, 2, 2}, {1, 2.5f, 5.5f, 7}));
   t.attributes["count_include_pad"] = IntAttr(1);
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2, 2}, {0.25f, 1.25f, 2.75f, 7}));
+  ExpectTensorNear(RunAll(t)[0].tensor(),
+                   Tensor::FromVector<float>({1, 1, 2, 2}, {0.25f, 1.25f, 2.75f, 7}));
 
   OpTest ceil = Op("AveragePool");
   ceil.attributes["kernel_shape"] = IntsAttr({3});
@@ -123,7 +130,8 @@ TEST(LpPoolTest, NormsOverWindows) {
   t.attributes["p"] = IntAttr(1);
   ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {7, 4}));
   t.attributes["p"] = IntAttr(3);
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {std::cbrt(91.0f), 4}));
+  ExpectTensorNear(RunAll(t)[0].tensor(),
+                   Tensor::FromVector<float>({1, 1, 2}, {std::cbrt(91.0f), 4}));
 }
 
 TEST(GlobalPoolTest, AverageMaxAndLp) {
@@ -152,12 +160,13 @@ TEST(MaxUnpoolTest, DefaultAndRequestedOutputShape) {
   const Tensor x = Tensor::FromVector<float>({1, 1, 2, 2}, {5, 6, 7, 8});
   const Tensor idx = Tensor::FromVector<int64_t>({1, 1, 2, 2}, {5, 7, 13, 15});
   t.inputs = {x, idx};
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 4, 4}, {0, 0, 0, 0, 0, 5, 0, 6,
-                                                                                0, 0, 0, 0, 0, 7, 0, 8}));
+  ExpectTensorNear(
+      RunAll(t)[0].tensor(),
+      Tensor::FromVector<float>({1, 1, 4, 4}, {0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 7, 0, 8}));
   t.inputs = {x, idx, Tensor::FromVector<int64_t>({4}, {1, 1, 5, 5})};
   ExpectTensorNear(RunAll(t)[0].tensor(),
-                   Tensor::FromVector<float>({1, 1, 5, 5}, {0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0,
-                                                            0, 7, 0, 8, 0, 0, 0, 0, 0, 0}));
+                   Tensor::FromVector<float>({1, 1, 5, 5}, {0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0,
+                                                            0, 0, 0, 7, 0, 8, 0, 0, 0, 0, 0, 0}));
   t.inputs = {x, Tensor::FromVector<int64_t>({1, 1, 2, 2}, {5, 7, 13, 16})};
   EXPECT_FALSE(RunOp(t).ok());
   t.inputs = {x, idx, Tensor::FromVector<int64_t>({4}, {1, 1, 3, 3})};

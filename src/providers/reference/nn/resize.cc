@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <vector>
 
@@ -25,8 +26,15 @@ namespace berth::nn {
 namespace {
 
 enum class Mode { kNearest, kLinear, kCubic };
-enum class Coord { kHalfPixel, kHalfPixelSymmetric, kPytorchHalfPixel, kAlignCorners, kAsymmetric,
-                   kTfHalfPixelForNn, kTfCropAndResize };
+enum class Coord {
+  kHalfPixel,
+  kHalfPixelSymmetric,
+  kPytorchHalfPixel,
+  kAlignCorners,
+  kAsymmetric,
+  kTfHalfPixelForNn,
+  kTfCropAndResize
+};
 enum class NearestMode { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil, kLegacy };
 enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
 
@@ -49,14 +57,14 @@ struct ResizeConfig {
 struct AxisPlan {
   int64_t in = 0, out = 0;
   int taps = 1;
-  std::vector<int64_t> index;   // out * taps
-  std::vector<double> weight;   // out * taps
-  std::vector<char> outside;    // out
+  std::vector<int64_t> index;  // out * taps
+  std::vector<double> weight;  // out * taps
+  std::vector<char> outside;   // out
   bool identity = false;
 };
 
-double OriginalCoordinate(const ResizeConfig& c, double x, double scale, int64_t in, double roi_start,
-                          double roi_end) {
+double OriginalCoordinate(const ResizeConfig& c, double x, double scale, int64_t in,
+                          double roi_start, double roi_end) {
   const double out_len = scale * static_cast<double>(in);
   switch (c.coord) {
     case Coord::kHalfPixel:
@@ -119,11 +127,20 @@ AxisPlan PlanAxis(const ResizeConfig& c, int64_t in, int64_t out, double scale, 
       const double frac = x - fl;
       int64_t i = static_cast<int64_t>(fl);
       switch (c.nearest) {
-        case NearestMode::kRoundPreferFloor: i = frac > 0.5 ? i + 1 : i; break;
-        case NearestMode::kRoundPreferCeil: i = frac >= 0.5 ? i + 1 : i; break;
-        case NearestMode::kFloor: break;
-        case NearestMode::kCeil: i = frac > 0 ? i + 1 : i; break;
-        case NearestMode::kLegacy: i = scale < 1 ? static_cast<int64_t>(std::ceil(x)) : static_cast<int64_t>(x); break;
+        case NearestMode::kRoundPreferFloor:
+          i = frac > 0.5 ? i + 1 : i;
+          break;
+        case NearestMode::kRoundPreferCeil:
+          i = frac >= 0.5 ? i + 1 : i;
+          break;
+        case NearestMode::kFloor:
+          break;
+        case NearestMode::kCeil:
+          i = frac > 0 ? i + 1 : i;
+          break;
+        case NearestMode::kLegacy:
+          i = scale < 1 ? static_cast<int64_t>(std::ceil(x)) : static_cast<int64_t>(x);
+          break;
       }
       idx[0] = clamp(i);
       w[0] = 1;
@@ -236,7 +253,8 @@ class ResizeKernel : public OpKernel {
       std::vector<bool> seen(r, false);
       for (int64_t a : c_.axes) {
         if (a < -rank || a >= rank || seen[static_cast<size_t>(a < 0 ? a + rank : a)]) {
-          return InvalidArgument(where + ": axes contains an invalid or repeated axis " + std::to_string(a));
+          return InvalidArgument(where + ": axes contains an invalid or repeated axis " +
+                                 std::to_string(a));
         }
         axes.push_back(a < 0 ? a + rank : a);
         seen[static_cast<size_t>(axes.back())] = true;
@@ -249,8 +267,8 @@ class ResizeKernel : public OpKernel {
     const Tensor* roi = c_.roi_input >= 0 ? ctx.input(c_.roi_input) : nullptr;
     if (roi && roi->numel() > 0 && c_.coord == Coord::kTfCropAndResize) {
       if (!IsFloatingPoint(roi->dtype()) || roi->numel() != static_cast<int64_t>(2 * na)) {
-        return InvalidArgument(where + ": roi must be a floating-point tensor of " + std::to_string(2 * na) +
-                               " elements, got " + roi->Describe());
+        return InvalidArgument(where + ": roi must be a floating-point tensor of " +
+                               std::to_string(2 * na) + " elements, got " + roi->Describe());
       }
       std::vector<double> v = ToDoubles(*roi);
       for (size_t i = 0; i < na; ++i) {
@@ -271,29 +289,37 @@ class ResizeKernel : public OpKernel {
     if (has_sizes) {
       ASSIGN_OR_RETURN(std::vector<int64_t> sizes, ToInt64s(*sizes_t, where + ": input 'sizes'"));
       if (sizes.size() != na) {
-        return InvalidArgument(where + ": sizes has " + std::to_string(sizes.size()) + " values, expected " +
-                               std::to_string(na));
+        return InvalidArgument(where + ": sizes has " + std::to_string(sizes.size()) +
+                               " values, expected " + std::to_string(na));
       }
       for (int64_t s : sizes) {
-        if (s < 0) return InvalidArgument(where + ": sizes must be non-negative, got " + std::to_string(s));
+        if (s < 0)
+          return InvalidArgument(where + ": sizes must be non-negative, got " + std::to_string(s));
       }
       if (c_.aspect == AspectPolicy::kStretch) {
         for (size_t i = 0; i < na; ++i) {
           const size_t a = static_cast<size_t>(axes[i]);
           out_shape[a] = sizes[i];
-          scales[a] = x->dim(axes[i]) > 0 ? static_cast<double>(sizes[i]) / static_cast<double>(x->dim(axes[i])) : 1.0;
+          scales[a] = x->dim(axes[i]) > 0
+                          ? static_cast<double>(sizes[i]) / static_cast<double>(x->dim(axes[i]))
+                          : 1.0;
         }
       } else {
-        double common = c_.aspect == AspectPolicy::kNotLarger ? std::numeric_limits<double>::infinity() : 0.0;
+        double common =
+            c_.aspect == AspectPolicy::kNotLarger ? std::numeric_limits<double>::infinity() : 0.0;
         for (size_t i = 0; i < na; ++i) {
-          const double s = x->dim(axes[i]) > 0 ? static_cast<double>(sizes[i]) / static_cast<double>(x->dim(axes[i])) : 1.0;
-          common = c_.aspect == AspectPolicy::kNotLarger ? std::min(common, s) : std::max(common, s);
+          const double s = x->dim(axes[i]) > 0 ? static_cast<double>(sizes[i]) /
+                                                     static_cast<double>(x->dim(axes[i]))
+                                               : 1.0;
+          common =
+              c_.aspect == AspectPolicy::kNotLarger ? std::min(common, s) : std::max(common, s);
         }
         for (size_t i = 0; i < na; ++i) {
           const size_t a = static_cast<size_t>(axes[i]);
           scales[a] = common;
           const double size = std::nearbyint(common * static_cast<double>(x->dim(axes[i])));
-          if (!(size < 1e15)) return InvalidArgument(where + ": sizes give an output that is too large");
+          if (!(size < 1e15))
+            return InvalidArgument(where + ": sizes give an output that is too large");
           out_shape[a] = static_cast<int64_t>(size);
         }
       }
@@ -303,20 +329,23 @@ class ResizeKernel : public OpKernel {
         s.assign(c_.scales_attr.begin(), c_.scales_attr.end());
       } else {
         if (!IsFloatingPoint(scales_t->dtype())) {
-          return InvalidArgument(where + ": scales must be a float tensor, got " + scales_t->Describe());
+          return InvalidArgument(where + ": scales must be a float tensor, got " +
+                                 scales_t->Describe());
         }
         s = ToDoubles(*scales_t);
       }
       if (s.size() != na) {
-        return InvalidArgument(where + ": scales has " + std::to_string(s.size()) + " values, expected " +
-                               std::to_string(na));
+        return InvalidArgument(where + ": scales has " + std::to_string(s.size()) +
+                               " values, expected " + std::to_string(na));
       }
       for (size_t i = 0; i < na; ++i) {
-        if (!(s[i] > 0)) return InvalidArgument(where + ": scales must be positive, got " + std::to_string(s[i]));
+        if (!(s[i] > 0))
+          return InvalidArgument(where + ": scales must be positive, got " + std::to_string(s[i]));
         const size_t a = static_cast<size_t>(axes[i]);
         scales[a] = s[i];
         const double size = std::floor(static_cast<double>(x->dim(axes[i])) * s[i]);
-        if (!(size < 1e15)) return InvalidArgument(where + ": scale " + std::to_string(s[i]) + " is too large");
+        if (!(size < 1e15))
+          return InvalidArgument(where + ": scale " + std::to_string(s[i]) + " is too large");
         out_shape[a] = static_cast<int64_t>(size);
       }
     } else {
@@ -325,18 +354,20 @@ class ResizeKernel : public OpKernel {
 
     for (size_t a = 0; a < r; ++a) {
       if (out_shape[a] < 0 || out_shape[a] > (int64_t{1} << 40)) {
-        return InvalidArgument(where + ": the output size along axis " + std::to_string(a) + " is out of range");
+        return InvalidArgument(where + ": the output size along axis " + std::to_string(a) +
+                               " is out of range");
       }
     }
     Tensor* y = ctx.AllocateOutput(0, x->dtype(), out_shape);
     if (y->numel() == 0) return Status::Ok();
     if (x->numel() == 0) {
-      return InvalidArgument(where + ": cannot resize the empty input " + ShapeToString(x->shape()) +
-                             " to " + ShapeToString(out_shape));
+      return InvalidArgument(where + ": cannot resize the empty input " +
+                             ShapeToString(x->shape()) + " to " + ShapeToString(out_shape));
     }
     std::vector<AxisPlan> plans(r);
     for (size_t a = 0; a < r; ++a) {
-      plans[a] = PlanAxis(c_, x->dim(static_cast<int>(a)), out_shape[a], scales[a], roi_start[a], roi_end[a]);
+      plans[a] = PlanAxis(c_, x->dim(static_cast<int>(a)), out_shape[a], scales[a], roi_start[a],
+                          roi_end[a]);
     }
     if (c_.mode == Mode::kNearest) return Gather(*x, plans, y, where);
     return VisitType(
@@ -344,24 +375,28 @@ class ResizeKernel : public OpKernel {
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
           if constexpr (kIsNumeric<T>) {
-            using C = std::conditional_t<std::is_same_v<T, double> || std::is_same_v<T, int64_t> ||
-                                             std::is_same_v<T, uint64_t> || std::is_same_v<T, int32_t> ||
-                                             std::is_same_v<T, uint32_t>,
-                                         double, float>;
+            using C =
+                std::conditional_t<std::is_same_v<T, double> || std::is_same_v<T, int64_t> ||
+                                       std::is_same_v<T, uint64_t> || std::is_same_v<T, int32_t> ||
+                                       std::is_same_v<T, uint32_t>,
+                                   double, float>;
             const T* xd = x->data<T>();
             std::vector<C> cur(static_cast<size_t>(x->numel())), next;
-            for (size_t i = 0; i < cur.size(); ++i) cur[i] = static_cast<C>(static_cast<ComputeT<T>>(xd[i]));
+            for (size_t i = 0; i < cur.size(); ++i)
+              cur[i] = static_cast<C>(static_cast<ComputeT<T>>(xd[i]));
             Shape shape = x->shape();
             for (size_t a = 0; a < r; ++a) {
               if (plans[a].identity) continue;
               const int64_t outer = SizeFromTo(shape, 0, static_cast<int>(a));
               const int64_t inner = SizeFromTo(shape, static_cast<int>(a) + 1, rank);
-              InterpolateAxis<C>(cur, &next, outer, inner, plans[a], static_cast<C>(c_.extrapolation));
+              InterpolateAxis<C>(cur, &next, outer, inner, plans[a],
+                                 static_cast<C>(c_.extrapolation));
               cur.swap(next);
               shape[a] = plans[a].out;
             }
             T* yd = y->data<T>();
-            for (size_t i = 0; i < cur.size(); ++i) yd[i] = FromCompute<T>(static_cast<double>(cur[i]));
+            for (size_t i = 0; i < cur.size(); ++i)
+              yd[i] = FromCompute<T>(static_cast<double>(cur[i]));
           }
           return Status::Ok();
         },
@@ -370,7 +405,8 @@ class ResizeKernel : public OpKernel {
 
  private:
   // Nearest: every output element copies one input element (or the extrapolation value).
-  Status Gather(const Tensor& x, const std::vector<AxisPlan>& plans, Tensor* y, const std::string& where) const {
+  Status Gather(const Tensor& x, const std::vector<AxisPlan>& plans, Tensor* y,
+                const std::string& where) const {
     const int rank = x.rank();
     const std::vector<int64_t> in_strides = [&] {
       std::vector<int64_t> s(static_cast<size_t>(rank), 1);
@@ -411,11 +447,28 @@ class ResizeKernel : public OpKernel {
   ResizeConfig c_;
 };
 
-StatusOr<Mode> ParseMode(const std::string& s, const std::string& where) {
-  if (s == "nearest") return Mode::kNearest;
-  if (s == "linear" || s == "bilinear" || s == "trilinear") return Mode::kLinear;
-  if (s == "cubic" || s == "bicubic") return Mode::kCubic;
-  return InvalidArgument(where + ": unknown mode '" + s + "' (expected nearest, linear or cubic)");
+// Maps an attribute's string value to its enum; an error lists the accepted values.
+template <typename E>
+StatusOr<E> ParseEnum(const KernelInfo& info, const char* attr, const char* default_value,
+                      std::initializer_list<std::pair<const char*, E>> table) {
+  const std::string value = info.GetString(attr, default_value);
+  std::string accepted;
+  for (const auto& [name, e] : table) {
+    if (value == name) return e;
+    accepted += (accepted.empty() ? "" : ", ") + std::string(name);
+  }
+  return InvalidArgument(info.NodeLabel() + ": unknown " + attr + " '" + value + "' (expected " +
+                         accepted + ")");
+}
+
+StatusOr<Mode> ParseMode(const KernelInfo& info) {
+  return ParseEnum<Mode>(info, "mode", "nearest",
+                         {{"nearest", Mode::kNearest},
+                          {"linear", Mode::kLinear},
+                          {"bilinear", Mode::kLinear},
+                          {"trilinear", Mode::kLinear},
+                          {"cubic", Mode::kCubic},
+                          {"bicubic", Mode::kCubic}});
 }
 
 }  // namespace
@@ -423,43 +476,43 @@ StatusOr<Mode> ParseMode(const std::string& s, const std::string& where) {
 StatusOr<std::unique_ptr<OpKernel>> CreateResize(const KernelInfo& info) {
   const std::string where = info.NodeLabel();
   ResizeConfig c;
-  ASSIGN_OR_RETURN(c.mode, ParseMode(info.GetString("mode", "nearest"), where));
+  ASSIGN_OR_RETURN(c.mode, ParseMode(info));
   if (info.opset() < 11) {
     c.coord = Coord::kAsymmetric;
     c.nearest = NearestMode::kLegacy;
     c.scales_input = 1;
-    if (c.mode == Mode::kCubic) return InvalidArgument(where + ": cubic mode needs opset 11 or later");
-  } else {
-    c.roi_input = 1;
-    c.scales_input = 2;
-    c.sizes_input = 3;
-    const std::string coord = info.GetString("coordinate_transformation_mode", "half_pixel");
-    if (coord == "half_pixel") c.coord = Coord::kHalfPixel;
-    else if (coord == "half_pixel_symmetric") c.coord = Coord::kHalfPixelSymmetric;
-    else if (coord == "pytorch_half_pixel") c.coord = Coord::kPytorchHalfPixel;
-    else if (coord == "align_corners") c.coord = Coord::kAlignCorners;
-    else if (coord == "asymmetric") c.coord = Coord::kAsymmetric;
-    else if (coord == "tf_half_pixel_for_nn") c.coord = Coord::kTfHalfPixelForNn;
-    else if (coord == "tf_crop_and_resize") c.coord = Coord::kTfCropAndResize;
-    else return InvalidArgument(where + ": unknown coordinate_transformation_mode '" + coord + "'");
-    const std::string nearest = info.GetString("nearest_mode", "round_prefer_floor");
-    if (nearest == "round_prefer_floor") c.nearest = NearestMode::kRoundPreferFloor;
-    else if (nearest == "round_prefer_ceil") c.nearest = NearestMode::kRoundPreferCeil;
-    else if (nearest == "floor") c.nearest = NearestMode::kFloor;
-    else if (nearest == "ceil") c.nearest = NearestMode::kCeil;
-    else return InvalidArgument(where + ": unknown nearest_mode '" + nearest + "'");
-    c.cubic_a = info.GetFloat("cubic_coeff_a", -0.75f);
-    c.exclude_outside = info.GetInt("exclude_outside", 0) != 0;
-    c.extrapolation = info.GetFloat("extrapolation_value", 0.0f);
-    c.axes = info.GetInts("axes");
-    const std::string policy = info.GetString("keep_aspect_ratio_policy", "stretch");
-    if (policy == "stretch") c.aspect = AspectPolicy::kStretch;
-    else if (policy == "not_larger") c.aspect = AspectPolicy::kNotLarger;
-    else if (policy == "not_smaller") c.aspect = AspectPolicy::kNotSmaller;
-    else return InvalidArgument(where + ": unknown keep_aspect_ratio_policy '" + policy + "'");
-    if (info.GetInt("antialias", 0) != 0) {
-      return Unimplemented(where + ": antialias=1 is not supported by the reference Resize");
+    if (c.mode == Mode::kCubic) {
+      return InvalidArgument(where + ": cubic mode needs opset 11 or later");
     }
+    return MakeKernel<ResizeKernel>(std::move(c));
+  }
+  c.roi_input = 1;
+  c.scales_input = 2;
+  c.sizes_input = 3;
+  ASSIGN_OR_RETURN(c.coord, ParseEnum<Coord>(info, "coordinate_transformation_mode", "half_pixel",
+                                             {{"half_pixel", Coord::kHalfPixel},
+                                              {"half_pixel_symmetric", Coord::kHalfPixelSymmetric},
+                                              {"pytorch_half_pixel", Coord::kPytorchHalfPixel},
+                                              {"align_corners", Coord::kAlignCorners},
+                                              {"asymmetric", Coord::kAsymmetric},
+                                              {"tf_half_pixel_for_nn", Coord::kTfHalfPixelForNn},
+                                              {"tf_crop_and_resize", Coord::kTfCropAndResize}}));
+  ASSIGN_OR_RETURN(c.nearest,
+                   ParseEnum<NearestMode>(info, "nearest_mode", "round_prefer_floor",
+                                          {{"round_prefer_floor", NearestMode::kRoundPreferFloor},
+                                           {"round_prefer_ceil", NearestMode::kRoundPreferCeil},
+                                           {"floor", NearestMode::kFloor},
+                                           {"ceil", NearestMode::kCeil}}));
+  ASSIGN_OR_RETURN(c.aspect, ParseEnum<AspectPolicy>(info, "keep_aspect_ratio_policy", "stretch",
+                                                     {{"stretch", AspectPolicy::kStretch},
+                                                      {"not_larger", AspectPolicy::kNotLarger},
+                                                      {"not_smaller", AspectPolicy::kNotSmaller}}));
+  c.cubic_a = info.GetFloat("cubic_coeff_a", -0.75f);
+  c.exclude_outside = info.GetInt("exclude_outside", 0) != 0;
+  c.extrapolation = info.GetFloat("extrapolation_value", 0.0f);
+  c.axes = info.GetInts("axes");
+  if (info.GetInt("antialias", 0) != 0) {
+    return Unimplemented(where + ": antialias=1 is not supported by the reference Resize");
   }
   return MakeKernel<ResizeKernel>(std::move(c));
 }
@@ -467,13 +520,15 @@ StatusOr<std::unique_ptr<OpKernel>> CreateResize(const KernelInfo& info) {
 StatusOr<std::unique_ptr<OpKernel>> CreateUpsample(const KernelInfo& info) {
   const std::string where = info.NodeLabel();
   ResizeConfig c;
-  ASSIGN_OR_RETURN(c.mode, ParseMode(info.GetString("mode", "nearest"), where));
-  if (c.mode == Mode::kCubic) return InvalidArgument(where + ": Upsample supports nearest and linear only");
+  ASSIGN_OR_RETURN(c.mode, ParseMode(info));
+  if (c.mode == Mode::kCubic)
+    return InvalidArgument(where + ": Upsample supports nearest and linear only");
   c.coord = Coord::kAsymmetric;
   c.nearest = NearestMode::kLegacy;
   if (info.opset() < 9) {
     c.scales_attr = info.GetFloats("scales");
-    if (c.scales_attr.empty()) return InvalidArgument(where + ": required attribute 'scales' is missing");
+    if (c.scales_attr.empty())
+      return InvalidArgument(where + ": required attribute 'scales' is missing");
   } else {
     c.scales_input = 1;
   }

@@ -26,8 +26,12 @@ class RoiAlignKernel : public OpKernel {
  public:
   RoiAlignKernel(bool max_mode, int64_t out_h, int64_t out_w, int64_t sampling_ratio,
                  float spatial_scale, bool half_pixel)
-      : max_mode_(max_mode), out_h_(out_h), out_w_(out_w), sampling_ratio_(sampling_ratio),
-        spatial_scale_(spatial_scale), half_pixel_(half_pixel) {}
+      : max_mode_(max_mode),
+        out_h_(out_h),
+        out_w_(out_w),
+        sampling_ratio_(sampling_ratio),
+        spatial_scale_(spatial_scale),
+        half_pixel_(half_pixel) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string where = ctx.NodeLabel();
@@ -35,16 +39,19 @@ class RoiAlignKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* rois, ctx.RequireInput(1));
     ASSIGN_OR_RETURN(const Tensor* batch_t, ctx.RequireInput(2));
     if (x->rank() != 4) {
-      return InvalidArgument(where + ": input 0 ('X') must be 4-D [N, C, H, W], got " + ShapeToString(x->shape()));
+      return InvalidArgument(where + ": input 0 ('X') must be 4-D [N, C, H, W], got " +
+                             ShapeToString(x->shape()));
     }
     if (rois->rank() != 2 || rois->dim(1) != 4 || !IsFloatingPoint(rois->dtype())) {
-      return InvalidArgument(where + ": input 1 ('rois') must be a float tensor [num_rois, 4], got " +
+      return InvalidArgument(where +
+                             ": input 1 ('rois') must be a float tensor [num_rois, 4], got " +
                              rois->Describe());
     }
     const int64_t num_rois = rois->dim(0);
     if (batch_t->rank() != 1 || batch_t->dim(0) != num_rois) {
-      return InvalidArgument(where + ": input 2 ('batch_indices') must have shape [" + std::to_string(num_rois) +
-                             "], got " + ShapeToString(batch_t->shape()));
+      return InvalidArgument(where + ": input 2 ('batch_indices') must have shape [" +
+                             std::to_string(num_rois) + "], got " +
+                             ShapeToString(batch_t->shape()));
     }
     ASSIGN_OR_RETURN(std::vector<int64_t> batch, ToInt64s(*batch_t, where + ": batch_indices"));
     const int64_t N = x->dim(0), C = x->dim(1), H = x->dim(2), W = x->dim(3);
@@ -59,7 +66,8 @@ class RoiAlignKernel : public OpKernel {
       const double* b = &roi[static_cast<size_t>(r * 4)];
       for (int k = 0; k < 4; ++k) {
         if (!std::isfinite(b[k] * spatial_scale_) || std::fabs(b[k] * spatial_scale_) > 1e9) {
-          return InvalidArgument(where + ": roi " + std::to_string(r) + " has a non-finite or huge coordinate");
+          return InvalidArgument(where + ": roi " + std::to_string(r) +
+                                 " has a non-finite or huge coordinate");
         }
       }
     }
@@ -75,7 +83,8 @@ class RoiAlignKernel : public OpKernel {
             std::vector<Sample> samples;
             for (int64_t r = 0; r < num_rois; ++r) {
               int64_t grid_h, grid_w;
-              RETURN_IF_ERROR(Plan(&roi[static_cast<size_t>(r * 4)], H, W, &samples, &grid_h, &grid_w, where));
+              RETURN_IF_ERROR(
+                  Plan(&roi[static_cast<size_t>(r * 4)], H, W, &samples, &grid_h, &grid_w, where));
               const int64_t per_bin = grid_h * grid_w;
               const double count = static_cast<double>(std::max<int64_t>(per_bin, 1));
               for (int64_t c = 0; c < C; ++c) {
@@ -89,18 +98,21 @@ class RoiAlignKernel : public OpKernel {
                     if (max_mode_) {
                       double m = 0;
                       for (int k = 0; k < 4; ++k) {
-                        const double v = sm.w[k] * static_cast<double>(static_cast<ComputeT<T>>(plane[sm.pos[k]]));
+                        const double v = sm.w[k] * static_cast<double>(
+                                                       static_cast<ComputeT<T>>(plane[sm.pos[k]]));
                         m = k == 0 ? v : std::max(m, v);
                       }
                       acc = first ? m : std::max(acc, m);
                       first = false;
                     } else {
                       for (int k = 0; k < 4; ++k) {
-                        acc += sm.w[k] * static_cast<double>(static_cast<ComputeT<T>>(plane[sm.pos[k]]));
+                        acc += sm.w[k] *
+                               static_cast<double>(static_cast<ComputeT<T>>(plane[sm.pos[k]]));
                       }
                     }
                   }
-                  out[bin] = static_cast<T>(static_cast<ComputeT<T>>(max_mode_ ? acc : acc / count));
+                  out[bin] =
+                      static_cast<T>(static_cast<ComputeT<T>>(max_mode_ ? acc : acc / count));
                 }
               }
             }
@@ -112,8 +124,8 @@ class RoiAlignKernel : public OpKernel {
 
  private:
   // Bilinear sample positions and weights for every bin of one ROI, bin-major.
-  Status Plan(const double* box, int64_t H, int64_t W, std::vector<Sample>* samples, int64_t* grid_h,
-              int64_t* grid_w, const std::string& where) const {
+  Status Plan(const double* box, int64_t H, int64_t W, std::vector<Sample>* samples,
+              int64_t* grid_h, int64_t* grid_w, const std::string& where) const {
     const double offset = half_pixel_ ? 0.5 : 0.0;
     const double start_w = box[0] * spatial_scale_ - offset;
     const double start_h = box[1] * spatial_scale_ - offset;
@@ -126,12 +138,19 @@ class RoiAlignKernel : public OpKernel {
     }
     const double bin_h = roi_h / static_cast<double>(out_h_);
     const double bin_w = roi_w / static_cast<double>(out_w_);
-    *grid_h = sampling_ratio_ > 0 ? sampling_ratio_ : static_cast<int64_t>(std::ceil(roi_h / static_cast<double>(out_h_)));
-    *grid_w = sampling_ratio_ > 0 ? sampling_ratio_ : static_cast<int64_t>(std::ceil(roi_w / static_cast<double>(out_w_)));
+    *grid_h = sampling_ratio_ > 0
+                  ? sampling_ratio_
+                  : static_cast<int64_t>(std::ceil(roi_h / static_cast<double>(out_h_)));
+    *grid_w = sampling_ratio_ > 0
+                  ? sampling_ratio_
+                  : static_cast<int64_t>(std::ceil(roi_w / static_cast<double>(out_w_)));
     *grid_h = std::max<int64_t>(*grid_h, 0);
     *grid_w = std::max<int64_t>(*grid_w, 0);
-    if (static_cast<double>(*grid_h) * static_cast<double>(*grid_w) * static_cast<double>(out_h_ * out_w_) > 1e8) {
-      return InvalidArgument(where + ": a region needs more than 1e8 bilinear samples; set sampling_ratio");
+    if (static_cast<double>(*grid_h) * static_cast<double>(*grid_w) *
+            static_cast<double>(out_h_ * out_w_) >
+        1e8) {
+      return InvalidArgument(where +
+                             ": a region needs more than 1e8 bilinear samples; set sampling_ratio");
     }
     samples->clear();
     samples->reserve(static_cast<size_t>(out_h_ * out_w_ * *grid_h * *grid_w));
@@ -144,7 +163,8 @@ class RoiAlignKernel : public OpKernel {
             double xx = start_w + static_cast<double>(pw) * bin_w +
                         (static_cast<double>(ix) + 0.5) * bin_w / static_cast<double>(*grid_w);
             Sample s;
-            if (yy < -1.0 || yy > static_cast<double>(H) || xx < -1.0 || xx > static_cast<double>(W) || H == 0 || W == 0) {
+            if (yy < -1.0 || yy > static_cast<double>(H) || xx < -1.0 ||
+                xx > static_cast<double>(W) || H == 0 || W == 0) {
               samples->push_back(s);
               continue;
             }
@@ -192,9 +212,10 @@ class RoiAlignKernel : public OpKernel {
 StatusOr<std::unique_ptr<OpKernel>> CreateRoiAlign(const KernelInfo& info) {
   const std::string where = info.NodeLabel();
   const std::string mode = info.GetString("mode", "avg");
-  if (mode != "avg" && mode != "max") return InvalidArgument(where + ": unknown mode '" + mode + "'");
-  const std::string coord =
-      info.GetString("coordinate_transformation_mode", info.opset() >= 16 ? "half_pixel" : "output_half_pixel");
+  if (mode != "avg" && mode != "max")
+    return InvalidArgument(where + ": unknown mode '" + mode + "'");
+  const std::string coord = info.GetString("coordinate_transformation_mode",
+                                           info.opset() >= 16 ? "half_pixel" : "output_half_pixel");
   if (coord != "half_pixel" && coord != "output_half_pixel") {
     return InvalidArgument(where + ": unknown coordinate_transformation_mode '" + coord + "'");
   }
@@ -202,7 +223,8 @@ StatusOr<std::unique_ptr<OpKernel>> CreateRoiAlign(const KernelInfo& info) {
   const int64_t out_w = info.GetInt("output_width", 1);
   const int64_t sampling_ratio = info.GetInt("sampling_ratio", 0);
   if (out_h <= 0 || out_w <= 0 || sampling_ratio < 0) {
-    return InvalidArgument(where + ": output_height/output_width must be positive and sampling_ratio non-negative");
+    return InvalidArgument(
+        where + ": output_height/output_width must be positive and sampling_ratio non-negative");
   }
   return MakeKernel<RoiAlignKernel>(mode == "max", out_h, out_w, sampling_ratio,
                                     info.GetFloat("spatial_scale", 1.0f), coord == "half_pixel");

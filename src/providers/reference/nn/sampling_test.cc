@@ -54,9 +54,11 @@ TEST(GridSampleTest, BicubicOnConstantAndErrors) {
   t.opset = 16;
   t.attributes["mode"] = StringAttr("bicubic");
   t.attributes["padding_mode"] = StringAttr("border");
-  t.inputs = {F({1, 1, 3, 3}, std::vector<float>(9, 5.0f)), F({1, 1, 3, 2}, {-0.3f, 0.2f, 0.9f, -1, 0, 0})};
+  t.inputs = {F({1, 1, 3, 3}, std::vector<float>(9, 5.0f)),
+              F({1, 1, 3, 2}, {-0.3f, 0.2f, 0.9f, -1, 0, 0})};
   ExpectTensorNear(RunFirst(t), F({1, 1, 1, 3}, {5, 5, 5}), 1e-5, 1e-5);
-  t.inputs = {F({1, 1, 3, 3}, std::vector<float>(9, 5.0f)), F({1, 1, 3, 3}, std::vector<float>(9, 0.0f))};
+  t.inputs = {F({1, 1, 3, 3}, std::vector<float>(9, 5.0f)),
+              F({1, 1, 3, 3}, std::vector<float>(9, 0.0f))};
   EXPECT_FALSE(RunOp(t).ok());
   t.attributes["mode"] = StringAttr("area");
   EXPECT_FALSE(RunOp(t).ok());
@@ -65,19 +67,22 @@ TEST(GridSampleTest, BicubicOnConstantAndErrors) {
 TEST(RoiAlignTest, CoordinateModesOnARamp) {
   // Each pixel holds its column index, so an average equals the mean sampled x coordinate.
   std::vector<float> ramp;
-  for (int r = 0; r < 4; ++r) for (int c = 0; c < 4; ++c) ramp.push_back(static_cast<float>(c));
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) ramp.push_back(static_cast<float>(c));
   OpTest t = Op("RoiAlign");
   t.opset = 16;
   t.attributes["sampling_ratio"] = IntAttr(1);
   t.attributes["coordinate_transformation_mode"] = StringAttr("output_half_pixel");
-  t.inputs = {F({1, 1, 4, 4}, ramp), F({1, 4}, {0, 0, 3, 3}), Tensor::FromVector<int64_t>({1}, {0})};
+  t.inputs = {F({1, 1, 4, 4}, ramp), F({1, 4}, {0, 0, 3, 3}),
+              Tensor::FromVector<int64_t>({1}, {0})};
   ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1.5f}));
   t.attributes["coordinate_transformation_mode"] = StringAttr("half_pixel");
   ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1.0f}));
   t.attributes["output_width"] = IntAttr(3);
   t.attributes.erase("sampling_ratio");  // adaptive: ceil(3 / 3) = 1 sample per bin
   ExpectTensorNear(RunFirst(t), F({1, 1, 1, 3}, {0.0f, 1.0f, 2.0f}));
-  t.inputs = {F({1, 1, 4, 4}, ramp), F({1, 4}, {0, 0, 3, 3}), Tensor::FromVector<int64_t>({1}, {1})};
+  t.inputs = {F({1, 1, 4, 4}, ramp), F({1, 4}, {0, 0, 3, 3}),
+              Tensor::FromVector<int64_t>({1}, {1})};
   EXPECT_FALSE(RunOp(t).ok());
 }
 
@@ -117,7 +122,8 @@ TEST(EinsumTest, EllipsisBroadcastIntegersAndErrors) {
   t.inputs = {F({2, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2}), F({2, 2}, {1, 2, 3, 4})};
   ExpectTensorNear(RunFirst(t), F({2, 2, 2}, {1, 2, 3, 4, 2, 4, 6, 8}));
   t.attributes["equation"] = StringAttr("bij,bjk->bik");
-  t.inputs = {Tensor::FromVector<int64_t>({1, 1, 2}, {2, 3}), Tensor::FromVector<int64_t>({1, 2, 1}, {4, 5})};
+  t.inputs = {Tensor::FromVector<int64_t>({1, 1, 2}, {2, 3}),
+              Tensor::FromVector<int64_t>({1, 2, 1}, {4, 5})};
   ExpectTensorEq(RunFirst(t), Tensor::FromVector<int64_t>({1, 1, 1}, {23}));
   t.attributes["equation"] = StringAttr("ij,jk->ik");
   t.inputs = {F({2, 3}, {}), F({2, 2}, {})};

@@ -1,0 +1,1 @@
+BprobabilitiesJ¢AB=æÛs?ö/}?”4<

@@ -1,0 +1,1 @@
+2what2a2great2movie2loved2it2boring2and2awful2a2waste2.Btokens
