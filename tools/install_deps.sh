@@ -5,6 +5,7 @@
 #   tools/install_deps.sh                 everything: build, tests, fuzzers, real-model tests
 #   tools/install_deps.sh --runtime-only  only what building and running `berth` needs (no torch,
 #                                         no Python venv)
+#   tools/install_deps.sh --bench         everything, plus bench/: wrk, nginx, bench/requirements.txt
 #
 # Idempotent: apt is only touched when a package is missing (then `apt-get update` runs once), and
 # the venv is only refreshed when tests/requirements.txt changed since the last run.
@@ -13,10 +14,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNTIME_ONLY=0
+BENCH=0
 for arg in "$@"; do
   case "$arg" in
     --runtime-only) RUNTIME_ONLY=1 ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --bench) BENCH=1 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install_deps.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -38,9 +41,18 @@ TEST_PACKAGES=(
   python3-onnx python3-numpy python3-torch python3-torchvision python3-venv
 )
 
+# Benchmarks (bench/serve): the load generator and the HTTP ceiling Berth is compared with.
+BENCH_PACKAGES=(wrk nginx)
+if [[ $BENCH == 1 && $RUNTIME_ONLY == 1 ]]; then
+  echo "install_deps.sh: --bench needs the venv, so it cannot go with --runtime-only" >&2; exit 2
+fi
+
 PACKAGES=("${RUNTIME_PACKAGES[@]}")
 if [[ $RUNTIME_ONLY == 0 ]]; then
   PACKAGES+=("${TEST_PACKAGES[@]}")
+fi
+if [[ $BENCH == 1 ]]; then
+  PACKAGES+=("${BENCH_PACKAGES[@]}")
 fi
 
 SUDO=()
@@ -100,3 +112,18 @@ else
 fi
 "$VENV/bin/python" -c "import numpy, onnx, torch, torchvision, pytest" \
   || { echo "install_deps.sh: the venv cannot import numpy/onnx/torch/torchvision/pytest" >&2; exit 1; }
+
+# Benchmark tools (FastAPI, uvicorn, onnxruntime) into the same venv; bench/requirements.txt keeps
+# Debian's numpy and protobuf in place.
+if [[ $BENCH == 1 ]]; then
+  BENCH_REQS="$ROOT/bench/requirements.txt"
+  bench_stamp="$VENV/.bench-requirements.sha256"
+  bench_want="$(sha256sum "$BENCH_REQS" | cut -d' ' -f1)"
+  if [[ ! -f "$bench_stamp" || "$(cat "$bench_stamp")" != "$bench_want" ]]; then
+    echo "install_deps.sh: pip install -r bench/requirements.txt"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$BENCH_REQS"
+    echo "$bench_want" >"$bench_stamp"
+  fi
+  "$VENV/bin/python" -c "import fastapi, uvicorn, uvloop, httptools, onnxruntime, numpy, torch" \
+    || { echo "install_deps.sh: the venv cannot import the bench packages" >&2; exit 1; }
+fi

@@ -2,13 +2,14 @@
 // parses flags and calls the library.
 #include <cstdio>
 #include <map>
+#include <string>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Berth: serve deep-learning models in production"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "berth 0.1.0");
+  app.set_version_flag("--version", std::string("berth ") + BERTH_VERSION);
   std::map<CLI::App*, berth::cli::CommandRunner> runners;
   runners[app.get_subcommand("run")] = berth::cli::AddRunCommand(app);
   runners[app.get_subcommand("serve")] = berth::cli::AddServeCommand(app);

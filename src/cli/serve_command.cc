@@ -50,7 +50,8 @@ int Fail(const std::string& event, const std::string& message) {
 int Serve(const ServeFlags& f) {
   LogLevel level = LogLevel::kInfo;
   if (!ParseLogLevel(f.log_level, &level)) {
-    std::fprintf(stderr, "berth serve: --log-level must be debug, info, warning or error, got '%s'\n",
+    std::fprintf(stderr,
+                 "berth serve: --log-level must be debug, info, warning or error, got '%s'\n",
                  f.log_level.c_str());
     return 2;
   }
@@ -93,19 +94,23 @@ int Serve(const ServeFlags& f) {
   http_options.parse.max_tensor_elements = f.max_tensor_elements;
   http_options.payload_log_file = f.log_payload_file;
   http_options.payload_log_sample_rate = f.log_payload_sample_rate;
-  StatusOr<std::unique_ptr<http::HttpServer>> started = http::HttpServer::Start(*core, http_options);
+  StatusOr<std::unique_ptr<http::HttpServer>> started =
+      http::HttpServer::Start(*core, http_options);
   if (!started.ok()) return Fail("server_start_failed", started.status().message());
   std::unique_ptr<http::HttpServer> http_server = std::move(started).value();
 
   if (f.grpc_port != 0) {
-    LogEvent(LogLevel::kInfo, "grpc_not_served",
-             {{"port", f.grpc_port}, {"reason", "the gRPC front end is not implemented yet; use HTTP"}});
+    LogEvent(
+        LogLevel::kInfo, "grpc_not_served",
+        {{"port", f.grpc_port}, {"reason", "the gRPC front end is not implemented yet; use HTTP"}});
   }
-  LogEvent(LogLevel::kInfo, "server_ready", {{"ready", core->IsReady()}, {"http_port", http_server->port()}});
+  LogEvent(LogLevel::kInfo, "server_ready",
+           {{"ready", core->IsReady()}, {"http_port", http_server->port()}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(f.exit_timeout_secs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(f.exit_timeout_secs);
   LogEvent(LogLevel::kInfo, "shutdown_started",
            {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
             {"inflight", core->InflightRequests()},
@@ -114,14 +119,15 @@ int Serve(const ServeFlags& f) {
   std::thread([stop_signals] {
     int again = 0;
     sigwait(&stop_signals, &again);
-    LogEvent(LogLevel::kWarning, "shutdown_forced", {{"signal", again == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    LogEvent(LogLevel::kWarning, "shutdown_forced",
+             {{"signal", again == SIGTERM ? "SIGTERM" : "SIGINT"}});
     std::_Exit(1);
   }).detach();
 
   http_server->StopAccepting();
   const auto left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero()));
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(
+        deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero()));
   };
   const int64_t core_left = core->Drain(left());
   const int64_t http_left = http_server->WaitIdle(left());
@@ -142,35 +148,45 @@ int Serve(const ServeFlags& f) {
 
 CommandRunner AddServeCommand(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
-  CLI::App* sub = app.add_subcommand("serve", "Serve a model repository over the KServe v2 HTTP/REST protocol");
+  CLI::App* sub =
+      app.add_subcommand("serve", "Serve a model repository over the KServe v2 HTTP/REST protocol");
   ServeFlags& f = *flags;
-  sub->add_option("--model-repository", f.model_repository,
-                  "Folder of models: <model>/<version>/model.onnx and optional <model>/config.pbtxt")
+  sub->add_option(
+         "--model-repository", f.model_repository,
+         "Folder of models: <model>/<version>/model.onnx and optional <model>/config.pbtxt")
       ->capture_default_str();
-  sub->add_option("--model-control-mode", f.model_control_mode,
-                  "none: load every model at start; explicit: load only --load-model models, then via the "
-                  "repository API")
+  sub->add_option(
+         "--model-control-mode", f.model_control_mode,
+         "none: load every model at start; explicit: load only --load-model models, then via the "
+         "repository API")
       ->check(CLI::IsMember({"none", "explicit"}))
       ->capture_default_str();
-  sub->add_option("--load-model", f.load_models, "Model to load at start-up (repeatable; '*' for all)");
+  sub->add_option("--load-model", f.load_models,
+                  "Model to load at start-up (repeatable; '*' for all)");
   sub->add_option("--http-address", f.http_address, "Address to listen on")->capture_default_str();
-  sub->add_option("--http-port", f.http_port, "HTTP port; 0 picks a free port (logged as server_listening)")
+  sub->add_option("--http-port", f.http_port,
+                  "HTTP port; 0 picks a free port (logged as server_listening)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  sub->add_option("--grpc-port", f.grpc_port, "gRPC port (accepted for Triton compatibility; gRPC is not served yet)")
+  sub->add_option("--grpc-port", f.grpc_port,
+                  "gRPC port (accepted for Triton compatibility; gRPC is not served yet)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  sub->add_option("--http-thread-count", f.http_thread_count, "Threads for HTTP connections; 0 = one per core")
+  sub->add_option("--http-thread-count", f.http_thread_count,
+                  "Threads for HTTP connections; 0 = one per core")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--http-infer-thread-count", f.http_infer_thread_count,
-                  "Threads running inference and model loads for HTTP requests; 0 = max(8, 2 x cores)")
+  sub->add_option(
+         "--http-infer-thread-count", f.http_infer_thread_count,
+         "Threads running inference and model loads for HTTP requests; 0 = max(8, 2 x cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--max-body-bytes", f.max_body_bytes, "Largest request body accepted (larger: 413)")
+  sub->add_option("--max-body-bytes", f.max_body_bytes,
+                  "Largest request body accepted (larger: 413)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--max-tensor-elements", f.max_tensor_elements, "Largest element count of one input tensor")
+  sub->add_option("--max-tensor-elements", f.max_tensor_elements,
+                  "Largest element count of one input tensor")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--http-header-timeout-secs", f.http_header_timeout_secs,
@@ -181,7 +197,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
                   "Time a client has to send a request's body (and to read the response)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--http-idle-timeout-secs", f.http_idle_timeout_secs, "Idle keep-alive connections are closed after this")
+  sub->add_option("--http-idle-timeout-secs", f.http_idle_timeout_secs,
+                  "Idle keep-alive connections are closed after this")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--exit-timeout-secs", f.exit_timeout_secs,

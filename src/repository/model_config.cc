@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 namespace berth {

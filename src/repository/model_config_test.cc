@@ -10,32 +10,51 @@ namespace {
 
 TEST(ModelConfigTest, ParsesTritonOnnxConfig) {
   const char* text = R"pb(
-name: "resnet"
-platform: "onnxruntime_onnx"
-max_batch_size: 8
-input [
-  {
-    name: "x"
-    data_type: TYPE_FP32
-    format: FORMAT_NCHW
-    dims: [ 3, 224, 224 ]
-  }
-]
-output [ { name: "y" data_type: TYPE_FP32 dims: [ 1000 ] label_filename: "labels.txt" } ]
-instance_group [ { count: 2 kind: KIND_CPU } ]
-dynamic_batching {
-  preferred_batch_size: [ 4, 8 ]
-  max_queue_delay_microseconds: 100
-  priority_levels: 2
-  default_priority_level: 1
-  default_queue_policy { timeout_action: DELAY default_timeout_microseconds: 5000 allow_timeout_override: true max_queue_size: 16 }
-}
-version_policy: { specific: { versions: [ 1, 3 ] } }
-parameters { key: "threads" value: { string_value: "4" } }
-response_cache { enable: true }
-optimization { execution_accelerators { gpu_execution_accelerator: [ { name: "tensorrt" parameters { key: "precision_mode" value: "FP16" } } ] } }
-default_model_filename: "resnet.onnx"
-)pb";
+    name: "resnet"
+    platform: "onnxruntime_onnx"
+    max_batch_size: 8 input
+    [ {
+      name: "x"
+      data_type: TYPE_FP32
+      format: FORMAT_NCHW
+      dims: [ 3, 224, 224 ]
+    }] output
+    [ {
+      name: "y"
+      data_type: TYPE_FP32
+      dims: [ 1000 ]
+      label_filename: "labels.txt"
+    }] instance_group
+    [ { count: 2 kind: KIND_CPU }]
+    dynamic_batching {
+      preferred_batch_size: [ 4, 8 ]
+      max_queue_delay_microseconds: 100
+      priority_levels: 2
+      default_priority_level: 1
+      default_queue_policy {
+        timeout_action: DELAY
+        default_timeout_microseconds: 5000
+        allow_timeout_override: true
+        max_queue_size: 16
+      }
+    }
+    version_policy: { specific: { versions: [ 1, 3 ] } }
+    parameters {
+      key: "threads"
+      value: { string_value: "4" }
+    }
+    response_cache { enable: true }
+    optimization {
+      execution_accelerators {
+        gpu_execution_accelerator:
+        [ {
+          name: "tensorrt"
+          parameters { key: "precision_mode" value: "FP16" }
+        }]
+      }
+    }
+    default_model_filename: "resnet.onnx"
+  )pb";
   auto parsed = ParseModelConfig(text, "resnet/config.pbtxt");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_TRUE(parsed->warnings.empty()) << parsed->warnings[0];
@@ -73,7 +92,8 @@ TEST(ModelConfigTest, UnknownFieldsAreWarningsNamingTheField) {
   EXPECT_EQ(parsed->config.name(), "m");
   EXPECT_EQ(parsed->config.input(0).name(), "x");  // parsing went on after the unknown field
   ASSERT_EQ(parsed->warnings.size(), 3u);
-  EXPECT_EQ(parsed->warnings[0], "m/config.pbtxt:2: unknown field 'sequence_batching' in inference.ModelConfig (ignored)");
+  EXPECT_EQ(parsed->warnings[0],
+            "m/config.pbtxt:2: unknown field 'sequence_batching' in inference.ModelConfig (ignored)");
   EXPECT_NE(parsed->warnings[1].find("m/config.pbtxt:3: "), std::string::npos) << parsed->warnings[1];
   EXPECT_NE(parsed->warnings[1].find("unknown field 'is_non_linear_format_io' in inference.ModelInput"),
             std::string::npos)
@@ -135,7 +155,8 @@ TEST(ModelConfigTest, DataTypesMapBothWays) {
 TEST(ModelConfigTest, JsonUsesTritonsForm) {
   auto parsed = ParseModelConfig(
       "name: \"m\" max_batch_size: 4 input [ { name: \"x\" data_type: TYPE_FP32 dims: [ -1, 3 ] } ]"
-      " dynamic_batching { max_queue_delay_microseconds: 100 priority_queue_policy { key: 1 value { max_queue_size: 2 } } }",
+      " dynamic_batching { max_queue_delay_microseconds: 100 priority_queue_policy { key: 1 value { max_queue_size: 2 "
+      "} } }",
       "c");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   auto json = ModelConfigToJson(parsed->config);

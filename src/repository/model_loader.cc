@@ -39,7 +39,8 @@ bool ShapesCompatible(const Shape& config, const Shape& model) {
 
 Status CheckDims(const std::string& what, const Shape& dims) {
   for (int64_t d : dims) {
-    if (d < -1) return InvalidArgument(what + ": invalid dimension " + std::to_string(d) + " in " + ShapeToString(dims));
+    if (d < -1)
+      return InvalidArgument(what + ": invalid dimension " + std::to_string(d) + " in " + ShapeToString(dims));
   }
   return Status::Ok();
 }
@@ -74,9 +75,8 @@ Status CompleteTensor(const char* kind, const TensorInfo& model, int32_t max_bat
     int64_t first = model_dims[0];
     if (first >= 0 && !(first == 1 && max_batch_size == 1)) {
       return InvalidArgument(what + ": max_batch_size is " + std::to_string(max_batch_size) +
-                             " but the model's first dimension is fixed at " + std::to_string(first) +
-                             " (shape " + ShapeToString(model.dims) +
-                             "); use max_batch_size: 0 and give the full shape in dims");
+                             " but the model's first dimension is fixed at " + std::to_string(first) + " (shape " +
+                             ShapeToString(model.dims) + "); use max_batch_size: 0 and give the full shape in dims");
     }
     model_dims.erase(model_dims.begin());
   }
@@ -129,8 +129,8 @@ Status CompleteTensor(const char* kind, const TensorInfo& model, int32_t max_bat
 // Completes and checks the config's inputs (or outputs) against the model's, then appends the model
 // tensors the config does not mention.
 template <typename ConfigTensor, typename Repeated>
-Status CompleteTensors(const char* kind, const std::vector<TensorInfo>& model, int32_t max_batch_size,
-                       Repeated* config, std::vector<TensorSpec>* specs) {
+Status CompleteTensors(const char* kind, const std::vector<TensorInfo>& model, int32_t max_batch_size, Repeated* config,
+                       std::vector<TensorSpec>* specs) {
   std::map<std::string, int> seen;
   for (int i = 0; i < config->size(); ++i) {
     ConfigTensor* tensor = config->Mutable(i);
@@ -184,12 +184,13 @@ Status CompleteAndBuildSpecs(const std::string& model_name, const std::vector<Te
                            "' (Berth serves ONNX models: backend '" + kBackend + "')");
   }
   if (config->max_batch_size() < 0) {
-    return InvalidArgument("config.pbtxt: max_batch_size must be >= 0, got " + std::to_string(config->max_batch_size()));
+    return InvalidArgument("config.pbtxt: max_batch_size must be >= 0, got " +
+                           std::to_string(config->max_batch_size()));
   }
   const int32_t max_batch_size = config->max_batch_size();
 
-  RETURN_IF_ERROR(CompleteTensors<inference::ModelInput>("input", model_inputs, max_batch_size,
-                                                         config->mutable_input(), inputs));
+  RETURN_IF_ERROR(
+      CompleteTensors<inference::ModelInput>("input", model_inputs, max_batch_size, config->mutable_input(), inputs));
   RETURN_IF_ERROR(CompleteTensors<inference::ModelOutput>("output", model_outputs, max_batch_size,
                                                           config->mutable_output(), outputs));
 

@@ -27,8 +27,7 @@ TensorInfo Info(const std::string& name, DataType dtype, std::vector<int64_t> di
 }
 
 const std::vector<TensorInfo> kInputs = {Info("x", DataType::kFloat32, {-1, 3})};
-const std::vector<TensorInfo> kOutputs = {Info("y", DataType::kFloat32, {-1, 3}),
-                                          Info("ids", DataType::kInt64, {-1})};
+const std::vector<TensorInfo> kOutputs = {Info("y", DataType::kFloat32, {-1, 3}), Info("ids", DataType::kInt64, {-1})};
 
 inference::ModelConfig Parse(const std::string& text) {
   auto parsed = ParseModelConfig(text, "config.pbtxt");

@@ -108,8 +108,8 @@ Status ModelManager::Load(const std::string& name) {
   std::vector<int64_t> missing;
   std::vector<int64_t> wanted = SelectVersions(disk.config.version_policy(), disk.versions, &missing);
   if (wanted.empty() && missing.empty()) {
-    return FailModel(name, Unavailable("version_policy selects none of the versions on disk (" +
-                                       VersionList(disk.versions) + ")"));
+    return FailModel(
+        name, Unavailable("version_policy selects none of the versions on disk (" + VersionList(disk.versions) + ")"));
   }
 
   std::map<int64_t, std::shared_ptr<const LoadedModel>> new_ready;
@@ -259,8 +259,7 @@ StatusOr<bool> ModelManager::IsReady(const std::string& name, int64_t version) c
       const ModelRecord& record = it->second;
       if (version == kAnyVersion) return !record.ready.empty();
       if (record.ready.count(version)) return true;
-      if (record.failed.count(version) ||
-          std::binary_search(record.on_disk.begin(), record.on_disk.end(), version)) {
+      if (record.failed.count(version) || std::binary_search(record.on_disk.begin(), record.on_disk.end(), version)) {
         return false;
       }
       return NotFound("unknown version " + std::to_string(version) + " of model '" + name + "'");

@@ -26,8 +26,7 @@ TEST(SelectVersionsTest, LatestAllSpecific) {
   const std::vector<int64_t> on_disk = {3, 1, 2};
   std::vector<int64_t> missing;
   EXPECT_EQ(SelectVersions(inference::ModelVersionPolicy(), on_disk, &missing), (std::vector<int64_t>{3}));
-  EXPECT_EQ(SelectVersions(Policy("{ latest { num_versions: 2 } }"), on_disk, &missing),
-            (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(SelectVersions(Policy("{ latest { num_versions: 2 } }"), on_disk, &missing), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(SelectVersions(Policy("{ latest { num_versions: 9 } }"), on_disk, &missing),
             (std::vector<int64_t>{1, 2, 3}));
   EXPECT_EQ(SelectVersions(Policy("{ all {} }"), on_disk, &missing), (std::vector<int64_t>{1, 2, 3}));

@@ -16,7 +16,7 @@ namespace berth {
 namespace {
 
 // Keep in step with project(VERSION) in CMakeLists.txt and `berth --version`.
-constexpr const char* kServerVersion = "0.1.0";
+constexpr const char* kServerVersion = BERTH_VERSION;  // from CMakeLists.txt project()
 
 using Clock = std::chrono::steady_clock;
 
@@ -79,8 +79,7 @@ std::optional<Shape> ResolveShape(Shape pattern, int64_t numel) {
 }
 
 // Data type, size and shape of one request tensor against its spec.
-Status CheckInputTensor(const TensorSpec& spec, const Tensor& tensor, int32_t max_batch_size,
-                        int64_t max_elements) {
+Status CheckInputTensor(const TensorSpec& spec, const Tensor& tensor, int32_t max_batch_size, int64_t max_elements) {
   const std::string what = "input '" + spec.name + "'";
   if (!tensor.defined()) return InvalidArgument(what + ": no tensor data");
   if (spec.dtype != DataType::kUndefined && tensor.dtype() != spec.dtype) {
@@ -114,8 +113,7 @@ Status CheckInputTensor(const TensorSpec& spec, const Tensor& tensor, int32_t ma
 
 }  // namespace
 
-CoreServer::CoreServer(const ServerOptions& options)
-    : options_(options), metrics_(std::make_unique<ServerMetrics>()) {}
+CoreServer::CoreServer(const ServerOptions& options) : options_(options), metrics_(std::make_unique<ServerMetrics>()) {}
 
 CoreServer::~CoreServer() = default;
 
@@ -127,15 +125,17 @@ StatusOr<std::unique_ptr<CoreServer>> CoreServer::Create(const ServerOptions& op
   server->manager_ = std::make_unique<ModelManager>(std::move(source), server->metrics_.get());
 
   std::vector<std::string> startup;
-  bool all = std::find(options.startup_models.begin(), options.startup_models.end(), "*") !=
-             options.startup_models.end();
+  bool all =
+      std::find(options.startup_models.begin(), options.startup_models.end(), "*") != options.startup_models.end();
   if (all || (options.startup_models.empty() && !options.explicit_model_control)) {
     startup = on_disk;
   } else {
     startup = options.startup_models;
   }
   LogEvent(LogLevel::kInfo, "model_repository",
-           {{"path", options.model_repository}, {"models_found", on_disk}, {"models_to_load", startup},
+           {{"path", options.model_repository},
+            {"models_found", on_disk},
+            {"models_to_load", startup},
             {"explicit_model_control", options.explicit_model_control}});
 
   for (const std::string& name : startup) {
@@ -251,8 +251,8 @@ StatusOr<InferenceResponse> CoreServer::InferOnModel(const LoadedModel& model, I
   }
   for (size_t i = 0; i < model.inputs.size(); ++i) {
     if (given[i] == nullptr && !model.inputs[i].optional) {
-      return InvalidArgument("missing input '" + model.inputs[i].name + "' for model '" + model.name +
-                             "' (expected " + QuotedNames(model.inputs) + ")");
+      return InvalidArgument("missing input '" + model.inputs[i].name + "' for model '" + model.name + "' (expected " +
+                             QuotedNames(model.inputs) + ")");
     }
   }
 

@@ -5,9 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "repository/testing/test_models.h"
 #include "server/metrics.h"
@@ -162,7 +161,8 @@ TEST_F(CoreServerTest, ValidationErrorsNameWhatWasWrong) {
   EXPECT_EQ(error(twice), "output 'y' is requested more than once");
 
   // Batching model: dims [3] from the config, [-1,3] on the wire, batch at most 4.
-  EXPECT_EQ(error(Request("b", {Input("x", X({5, 3}))})), "input 'x': batch size 5 exceeds max_batch_size 4 of model 'b'");
+  EXPECT_EQ(error(Request("b", {Input("x", X({5, 3}))})),
+            "input 'x': batch size 5 exceeds max_batch_size 4 of model 'b'");
   EXPECT_EQ(error(Request("b", {Input("x", X({3}))})), "input 'x': expected shape [-1,3], got [3]");
   auto batched = server->Infer(Request("b", {Input("x", X({4, 3}))}));
   ASSERT_TRUE(batched.ok()) << batched.status().ToString();
@@ -233,11 +233,46 @@ TEST_F(CoreServerTest, ReshapeFromConfigIsApplied) {
   EXPECT_EQ(metadata->inputs[0].shape, (Shape{-1, 3, 1}));
 }
 
+TEST_F(CoreServerTest, TritonDensenetStyleRepositoryLoadsAsIs) {
+  // The layout and config of Triton's densenet_onnx example (shapes made small).
+  AddModelVersion(repo_.path(), "densenet_onnx", 1, testing::ReluModel("data_0", "fc6_1", {1, 3, 4, 4}));
+  WriteTextFile(repo_.path() / "densenet_onnx" / "densenet_labels.txt", "a\nb\n");
+  WriteTextFile(repo_.path() / "densenet_onnx" / "config.pbtxt", R"pb(name: "densenet_onnx"
+                                                                      platform: "onnxruntime_onnx"
+                                                                      max_batch_size: 0 input
+                                                                      [ {
+                                                                        name: "data_0"
+                                                                        data_type: TYPE_FP32
+                                                                        format: FORMAT_NCHW
+                                                                        dims: [ 3, 4, 4 ]
+                                                                        reshape { shape: [ 1, 3, 4, 4 ] }
+                                                                      }] output
+                                                                      [ {
+                                                                        name: "fc6_1"
+                                                                        data_type: TYPE_FP32
+                                                                        dims: [ 48 ]
+                                                                        reshape { shape: [ 1, 3, 4, 4 ] }
+                                                                        label_filename: "densenet_labels.txt"
+                                                                      }]
+  )pb");
+  auto server = Start();
+  ASSERT_NE(server, nullptr);
+  EXPECT_TRUE(server->IsReady());
+  auto response = server->Infer(Request("densenet_onnx", {Input("data_0", X({3, 4, 4}, -1.0f))}));
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->outputs[0].name, "fc6_1");
+  EXPECT_EQ(response->outputs[0].tensor.shape(), (Shape{48}));
+  EXPECT_EQ(response->outputs[0].tensor.data<float>()[0], 0.0f);
+  auto wrong = server->Infer(Request("densenet_onnx", {Input("data_0", X({1, 3, 4, 4}))}));
+  EXPECT_EQ(wrong.status().message(), "input 'data_0': expected shape [3,4,4], got [1,3,4,4]");
+}
+
 TEST_F(CoreServerTest, MetadataAndConfigJson) {
   AddModelVersion(repo_.path(), "m", 1, BiasReluModel(1.0f));
   AddModelVersion(repo_.path(), "m", 2, BiasReluModel(2.0f));
-  WriteTextFile(repo_.path() / "m" / "config.pbtxt",
-                "max_batch_size: 8\nversion_policy { all {} }\nparameters { key: \"k\" value { string_value: \"v\" } }\n");
+  WriteTextFile(
+      repo_.path() / "m" / "config.pbtxt",
+      "max_batch_size: 8\nversion_policy { all {} }\nparameters { key: \"k\" value { string_value: \"v\" } }\n");
   auto server = Start();
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(server->ServerName(), "berth");

@@ -7,10 +7,10 @@ namespace {
 
 TEST(KServeTypesTest, EveryNameMapsBothWays) {
   const std::pair<const char*, DataType> expected[] = {
-      {"BOOL", DataType::kBool},     {"UINT8", DataType::kUint8},     {"UINT16", DataType::kUint16},
-      {"UINT32", DataType::kUint32}, {"UINT64", DataType::kUint64},   {"INT8", DataType::kInt8},
-      {"INT16", DataType::kInt16},   {"INT32", DataType::kInt32},     {"INT64", DataType::kInt64},
-      {"FP16", DataType::kFloat16},  {"FP32", DataType::kFloat32},    {"FP64", DataType::kFloat64},
+      {"BOOL", DataType::kBool},     {"UINT8", DataType::kUint8},   {"UINT16", DataType::kUint16},
+      {"UINT32", DataType::kUint32}, {"UINT64", DataType::kUint64}, {"INT8", DataType::kInt8},
+      {"INT16", DataType::kInt16},   {"INT32", DataType::kInt32},   {"INT64", DataType::kInt64},
+      {"FP16", DataType::kFloat16},  {"FP32", DataType::kFloat32},  {"FP64", DataType::kFloat64},
       {"BYTES", DataType::kString},  {"BF16", DataType::kBFloat16},
   };
   for (const auto& [name, type] : expected) {

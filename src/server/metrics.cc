@@ -1,6 +1,12 @@
 #include "server/metrics.h"
 
 #include <dirent.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,13 +18,6 @@
 #include <string>
 #include <unordered_map>
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
-
 #include "server/inference_server.h"
 
 namespace berth {
@@ -27,8 +26,8 @@ namespace {
 // Latency buckets in microseconds: 10 µs (a tiny model's compute) to 10 s (a large model on a busy
 // CPU), roughly 1-2.5-5 per decade so that p50/p99 interpolation stays within a factor of 2.5.
 prometheus::Histogram::BucketBoundaries LatencyBucketsUs() {
-  return {10,     25,     50,     100,     250,     500,     1000,    2500,    5000,   10000,
-          25000,  50000,  100000, 250000,  500000,  1000000, 2500000, 5000000, 10000000};
+  return {10,    25,    50,     100,    250,    500,     1000,    2500,    5000,    10000,
+          25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 }
 
 // The series of one (model, version); pointers into the families, which own them for the registry's
@@ -50,7 +49,8 @@ bool ReadProcessStats(double* cpu_seconds, double* rss_bytes, double* vsize_byte
   std::ifstream in("/proc/self/stat");
   std::string line;
   if (!std::getline(in, line)) return false;
-  // The command name (field 2) may contain spaces and parentheses: fields restart after the last ')'.
+  // The command name (field 2) may contain spaces and parentheses: fields restart after the last
+  // ')'.
   const size_t close = line.rfind(')');
   if (close == std::string::npos) return false;
   std::istringstream fields(line.substr(close + 2));
@@ -109,8 +109,8 @@ void AppendProcessMetric(std::string& out, const char* name, const char* type, c
 
 struct ServerMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  double start_time_seconds = std::chrono::duration<double>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
+  double start_time_seconds =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 
   prometheus::Family<prometheus::Counter>& success =
       prometheus::BuildCounter()
@@ -183,10 +183,26 @@ struct ServerMetrics::Impl {
           .Help("HTTP requests answered, by method and status code")
           .Register(*registry);
 
-  // Series are looked up once per (model, version) and then reached through this cache, so the hot
-  // path costs a shared lock and a hash lookup instead of prometheus-cpp's label map under a mutex.
+  // Series are looked up once per label set and then reached through these caches, so the hot path
+  // costs a shared lock and a hash lookup instead of prometheus-cpp's label map under a mutex.
   mutable std::shared_mutex series_mutex;
-  std::unordered_map<std::string, ModelSeries> series;  // guarded by series_mutex
+  std::unordered_map<std::string, ModelSeries> series;                   // guarded by series_mutex
+  std::unordered_map<std::string, prometheus::Gauge*> pending_by_model;  // guarded by series_mutex
+  std::unordered_map<std::string, prometheus::Counter*> http_by_key;     // guarded by series_mutex
+
+  template <typename Metric>
+  Metric& Cached(std::unordered_map<std::string, Metric*>& cache, const std::string& key,
+                 prometheus::Family<Metric>& family, const prometheus::Labels& labels) {
+    {
+      std::shared_lock lock(series_mutex);
+      auto it = cache.find(key);
+      if (it != cache.end()) return *it->second;
+    }
+    std::unique_lock lock(series_mutex);
+    auto [it, inserted] = cache.try_emplace(key, nullptr);
+    if (inserted) it->second = &family.Add(labels);
+    return *it->second;
+  }
 
   ModelSeries& Series(const std::string& model, const std::string& version) {
     std::string key = model;
@@ -238,10 +254,12 @@ void ServerMetrics::RecordFailure(const std::string& model, const std::string& v
 }
 
 void ServerMetrics::AddInflight(const std::string& model, int64_t delta) {
-  impl_->pending.Add({{"model", model}}).Increment(static_cast<double>(delta));
+  impl_->Cached(impl_->pending_by_model, model, impl_->pending, {{"model", model}})
+      .Increment(static_cast<double>(delta));
 }
 
-void ServerMetrics::SetModelReady(const std::string& model, const std::string& version, bool ready) {
+void ServerMetrics::SetModelReady(const std::string& model, const std::string& version,
+                                  bool ready) {
   impl_->model_ready.Add({{"model", model}, {"version", version}}).Set(ready ? 1.0 : 0.0);
 }
 
@@ -254,7 +272,11 @@ void ServerMetrics::AddOpenConnections(const std::string& protocol, int64_t delt
 }
 
 void ServerMetrics::RecordHttpRequest(const std::string& method, int status_code) {
-  impl_->http_requests.Add({{"method", method}, {"code", std::to_string(status_code)}}).Increment();
+  const std::string code = std::to_string(status_code);
+  impl_
+      ->Cached(impl_->http_by_key, method + ' ' + code, impl_->http_requests,
+               {{"method", method}, {"code", code}})
+      .Increment();
 }
 
 std::string ServerMetrics::Serialize() const {

@@ -7,6 +7,7 @@ Run through ctest (`ctest -L e2e`), or directly:
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -54,6 +55,9 @@ class BerthServer:
         while time.monotonic() < deadline:
             for event in self.events("server_listening"):
                 return event["port"]
+            text = re.search(r" server_listening .*\bport=(\d+)", self.log_text())  # --log-format text
+            if text:
+                return int(text.group(1))
             if self.process.poll() is not None:
                 raise RuntimeError(f"berth serve exited with {self.process.returncode} before listening:\n"
                                    + self.log_text())

@@ -62,6 +62,27 @@ onnx::ModelProto BiasReluModel(float bias, bool with_sum) {
   return m;
 }
 
+onnx::ModelProto ReluModel(const std::string& input, const std::string& output, const std::vector<int64_t>& shape) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  auto* g = m.mutable_graph();
+  g->set_name("relu");
+  for (bool is_input : {true, false}) {
+    auto* value = is_input ? g->add_input() : g->add_output();
+    value->set_name(is_input ? input : output);
+    auto* tt = value->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  auto* relu = g->add_node();
+  relu->set_op_type("Relu");
+  relu->set_name("relu");
+  relu->add_input(input);
+  relu->add_output(output);
+  return m;
+}
+
 void WriteTextFile(const fs::path& file, const std::string& text) {
   fs::create_directories(file.parent_path());
   std::ofstream out(file, std::ios::binary | std::ios::trunc);

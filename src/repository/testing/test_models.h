@@ -1,11 +1,12 @@
 #pragma once
 // Small ONNX models and throw-away model repositories for the repository and server tests.
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
-
-#include <onnx/onnx_pb.h>
+#include <vector>
 
 namespace berth::testing {
 
@@ -25,6 +26,9 @@ class TempDir {
 // y = Relu(x + bias), x: float[N,3] with N symbolic. With `with_sum`, a second output
 // sum = x + bias (outputs in the order y, sum).
 onnx::ModelProto BiasReluModel(float bias, bool with_sum = false);
+
+// output = Relu(input), both float with the given fixed shape.
+onnx::ModelProto ReluModel(const std::string& input, const std::string& output, const std::vector<int64_t>& shape);
 
 // Writes `model` to `file`, creating folders as needed.
 void WriteModelFile(const std::filesystem::path& file, const onnx::ModelProto& model);

@@ -2,13 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <future>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,13 +11,19 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/core/string.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "common/logging.h"
 #include "server/http/infer_response_writer.h"
@@ -81,8 +80,9 @@ struct Shared {
 
 // Is this error just the peer going away (or our own timeout/close), i.e. nothing to answer?
 bool IsDisconnect(const beast::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe || ec == net::error::bad_descriptor ||
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::bad_descriptor ||
          ec == beast::error::timeout || ec == bhttp::error::partial_message;
 }
 
@@ -135,13 +135,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (shared_->draining.load()) return Close();
     state_ = State::kIdle;
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(shared_->options.max_header_bytes, UINT32_MAX)));
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<size_t>(shared_->options.max_header_bytes, UINT32_MAX)));
     parser_->body_limit(shared_->options.max_body_bytes);
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     // Wait for the first byte under the idle timeout; the header timeout starts after it.
     stream_.expires_after(shared_->options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnIdleRead(ec, n); });
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnIdleRead(ec, n); });
   }
 
   void OnIdleRead(beast::error_code ec, size_t n) {
@@ -155,8 +157,9 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kReading;
     BeginRequest();
     stream_.expires_after(shared_->options.header_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -165,11 +168,13 @@ class Session : public std::enable_shared_from_this<Session> {
     auto expect = header.find(bhttp::field::expect);
     if (expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
       // curl asks before sending a large body; say yes (the size was already checked).
-      continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, header.version());
-      bhttp::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec) return self->Close();
-        self->ReadBody();
-      });
+      continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                       header.version());
+      bhttp::async_write(stream_, *continue_,
+                         [self = shared_from_this()](beast::error_code ec, size_t) {
+                           if (ec) return self->Close();
+                           self->ReadBody();
+                         });
       return;
     }
     ReadBody();
@@ -177,8 +182,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     stream_.expires_after(shared_->options.body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnReadError(beast::error_code ec) {
@@ -186,7 +192,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) {
       return Reply(PlainError(bhttp::status::payload_too_large,
                               "request body is larger than the limit of " +
-                                  std::to_string(shared_->options.max_body_bytes) + " bytes (--max-body-bytes)"));
+                                  std::to_string(shared_->options.max_body_bytes) +
+                                  " bytes (--max-body-bytes)"));
     }
     if (ec == bhttp::error::header_limit) {
       return Reply(PlainError(bhttp::status::request_header_fields_too_large,
@@ -195,7 +202,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // Parse errors are the client's fault and get an answer; anything else (the peer went away, a
     // timeout, which has already closed the socket) just ends the connection.
-    if (IsDisconnect(ec) || ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) {
+    if (IsDisconnect(ec) ||
+        ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) {
       return Close();
     }
     Reply(PlainError(bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
@@ -209,7 +217,8 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = request_.keep_alive();
     if (Router::MayBlock(request_)) {
       net::post(shared_->workers, [self = shared_from_this()] {
-        auto res = std::make_shared<Response>(self->shared_->router.Handle(self->request_, &self->info_));
+        auto res =
+            std::make_shared<Response>(self->shared_->router.Handle(self->request_, &self->info_));
         net::post(self->stream_.get_executor(), [self, res] { self->Reply(std::move(*res)); });
       });
     } else {
@@ -222,13 +231,16 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kWriting;
     res.version(request_.version() == 10 ? 10 : 11);
     res.keep_alive(keep_alive_ && !shared_->draining.load());
-    request_id_ = !info_.request_id.empty() ? info_.request_id : std::string(request_["X-Request-ID"]);
-    if (request_id_.empty()) request_id_ = std::to_string(shared_->request_counter.fetch_add(1) + 1);
+    request_id_ =
+        !info_.request_id.empty() ? info_.request_id : std::string(request_["X-Request-ID"]);
+    if (request_id_.empty())
+      request_id_ = std::to_string(shared_->request_counter.fetch_add(1) + 1);
     res.set("X-Request-ID", request_id_);
     response_ = std::make_shared<Response>(std::move(res));
     stream_.expires_after(shared_->options.body_timeout);
-    bhttp::async_write(stream_, *response_,
-                       [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWrite(ec, n); });
+    bhttp::async_write(
+        stream_, *response_,
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWrite(ec, n); });
   }
 
   void OnWrite(beast::error_code ec, size_t bytes_written) {
@@ -250,15 +262,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void LogRequest(size_t bytes_written) {
     const int status = static_cast<int>(response_->result_int());
-    const std::string method = std::string(request_.method_string().empty() ? parser_->get().method_string()
-                                                                            : request_.method_string());
+    const std::string method =
+        std::string(request_.method_string().empty() ? parser_->get().method_string()
+                                                     : request_.method_string());
     shared_->server.metrics().RecordHttpRequest(method, status);
     if (GetLogLevel() <= LogLevel::kInfo) {
-      const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+      const auto latency =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
       nlohmann::json fields = {
           {"request_id", request_id_},
           {"method", method},
-          {"path", std::string(request_.target().empty() ? parser_->get().target() : request_.target())},
+          {"path",
+           std::string(request_.target().empty() ? parser_->get().target() : request_.target())},
           {"status", status},
           {"model", info_.model},
           {"version", info_.version},
@@ -284,7 +299,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       record.response_body = response_->body();
       if (auto h = response_->find("Inference-Header-Content-Length"); h != response_->end()) {
-        StatusOr<size_t> n = ParseInferenceHeaderLength(ToStd(h->value()), response_->body().size());
+        StatusOr<size_t> n =
+            ParseInferenceHeaderLength(ToStd(h->value()), response_->body().size());
         if (n.ok()) record.response_json_length = *n;
       }
       shared_->payload_logger->Log(record);
@@ -349,7 +365,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class HttpServerImpl final : public HttpServer {
  public:
-  HttpServerImpl(InferenceServer& server, const HttpServerOptions& options, int io_threads, int worker_threads)
+  HttpServerImpl(InferenceServer& server, const HttpServerOptions& options, int io_threads,
+                 int worker_threads)
       : workers_(static_cast<size_t>(worker_threads)),
         shared_(std::make_shared<Shared>(server, options, workers_.get_executor())),
         work_(net::make_work_guard(ioc_)),
@@ -362,15 +379,17 @@ class HttpServerImpl final : public HttpServer {
   Status Listen() {
     beast::error_code ec;
     const net::ip::address address = net::ip::make_address(shared_->options.address, ec);
-    if (ec) return InvalidArgument("--http-address '" + shared_->options.address + "' is not an IP address");
+    if (ec)
+      return InvalidArgument("--http-address '" + shared_->options.address +
+                             "' is not an IP address");
     const tcp::endpoint endpoint(address, shared_->options.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Unavailable("cannot listen on " + shared_->options.address + ":" + std::to_string(shared_->options.port) +
-                         ": " + ec.message());
+      return Unavailable("cannot listen on " + shared_->options.address + ":" +
+                         std::to_string(shared_->options.port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
     DoAccept();
@@ -381,7 +400,8 @@ class HttpServerImpl final : public HttpServer {
   Status OpenPayloadLog() {
     if (shared_->options.payload_log_file.empty()) return Status::Ok();
     ASSIGN_OR_RETURN(shared_->payload_logger,
-                     PayloadLogger::Open(shared_->options.payload_log_file, shared_->options.payload_log_sample_rate));
+                     PayloadLogger::Open(shared_->options.payload_log_file,
+                                         shared_->options.payload_log_sample_rate));
     return Status::Ok();
   }
 
@@ -439,30 +459,31 @@ class HttpServerImpl final : public HttpServer {
   }
 
   void DoAccept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-      if (!acceptor_.is_open()) return;
-      if (ec) {
-        // Out of file descriptors and the like: log, back off briefly, try again.
-        LogEvent(LogLevel::kWarning, "accept_failed", {{"error", ec.message()}});
-        retry_timer_.expires_after(std::chrono::milliseconds(50));
-        retry_timer_.async_wait([this](beast::error_code wait_ec) {
-          if (!wait_ec && acceptor_.is_open()) DoAccept();
+    acceptor_.async_accept(
+        net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+          if (!acceptor_.is_open()) return;
+          if (ec) {
+            // Out of file descriptors and the like: log, back off briefly, try again.
+            LogEvent(LogLevel::kWarning, "accept_failed", {{"error", ec.message()}});
+            retry_timer_.expires_after(std::chrono::milliseconds(50));
+            retry_timer_.async_wait([this](beast::error_code wait_ec) {
+              if (!wait_ec && acceptor_.is_open()) DoAccept();
+            });
+            return;
+          }
+          uint64_t id;
+          {
+            std::lock_guard lock(shared_->sessions_mutex);
+            id = shared_->next_session_id++;
+          }
+          auto session = std::make_shared<Session>(std::move(socket), shared_, id);
+          {
+            std::lock_guard lock(shared_->sessions_mutex);
+            shared_->sessions[id] = session;
+          }
+          session->Start();
+          DoAccept();
         });
-        return;
-      }
-      uint64_t id;
-      {
-        std::lock_guard lock(shared_->sessions_mutex);
-        id = shared_->next_session_id++;
-      }
-      auto session = std::make_shared<Session>(std::move(socket), shared_, id);
-      {
-        std::lock_guard lock(shared_->sessions_mutex);
-        shared_->sessions[id] = session;
-      }
-      session->Start();
-      DoAccept();
-    });
   }
 
   net::thread_pool workers_;
@@ -479,10 +500,12 @@ class HttpServerImpl final : public HttpServer {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceServer& server, const HttpServerOptions& options) {
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceServer& server,
+                                                        const HttpServerOptions& options) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int io_threads = options.io_threads > 0 ? options.io_threads : cores;
-  const int worker_threads = options.worker_threads > 0 ? options.worker_threads : std::max(8, 2 * cores);
+  const int worker_threads =
+      options.worker_threads > 0 ? options.worker_threads : std::max(8, 2 * cores);
   if (options.max_body_bytes == 0) return InvalidArgument("--max-body-bytes must be positive");
   auto impl = std::make_unique<HttpServerImpl>(server, options, io_threads, worker_threads);
   RETURN_IF_ERROR(impl->OpenPayloadLog());

@@ -2,17 +2,17 @@
 // HttpServer: the KServe v2 REST front end on HTTP/1.1 (Boost.Beast over Boost.Asio).
 //
 // Threads: `io_threads` run the sockets (accept, read, parse, write) and answer cheap requests
-// (health, metadata, metrics) inline; requests that may block (inference, model load) go to a pool of
-// `worker_threads`, so a busy model never delays a liveness probe. Each connection is served on its
-// own strand with keep-alive; requests on one connection are answered in order.
+// (health, metadata, metrics) inline; requests that may block (inference, model load) go to a pool
+// of `worker_threads`, so a busy model never delays a liveness probe. Each connection is served on
+// its own strand with keep-alive; requests on one connection are answered in order.
 //
 // Limits: bodies over max_body_bytes get 413 before they are read; a request's header must arrive
-// within header_timeout, its body within body_timeout; a keep-alive connection idle for idle_timeout
-// is closed. Every request is logged as one "request" event (see README "Serving").
+// within header_timeout, its body within body_timeout; a keep-alive connection idle for
+// idle_timeout is closed. Every request is logged as one "request" event (see README "Serving").
 //
 // Shutdown: StopAccepting() closes the listening socket and idle connections and makes busy ones
-// close after their current response; WaitIdle() waits for those responses; Stop() ends the threads.
-// Thread-safety: all methods may be called from any thread except the server's own.
+// close after their current response; WaitIdle() waits for those responses; Stop() ends the
+// threads. Thread-safety: all methods may be called from any thread except the server's own.
 
 #include <chrono>
 #include <cstdint>
@@ -27,7 +27,7 @@ namespace berth::http {
 
 struct HttpServerOptions {
   std::string address = "0.0.0.0";
-  uint16_t port = 8000;  // 0: the OS picks a free port (see HttpServer::port())
+  uint16_t port = 8000;    // 0: the OS picks a free port (see HttpServer::port())
   int io_threads = 0;      // 0: one per core
   int worker_threads = 0;  // 0: max(8, 2 x cores)
   size_t max_body_bytes = size_t{64} << 20;
@@ -44,7 +44,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // Binds and starts serving; fails if the address cannot be bound. `server` must outlive this.
-  static StatusOr<std::unique_ptr<HttpServer>> Start(InferenceServer& server, const HttpServerOptions& options);
+  static StatusOr<std::unique_ptr<HttpServer>> Start(InferenceServer& server,
+                                                     const HttpServerOptions& options);
   virtual ~HttpServer() = default;
 
   virtual uint16_t port() const = 0;
@@ -55,8 +56,8 @@ class HttpServer {
   virtual void StopAccepting() = 0;
   // Waits until no request is being handled or `timeout` passes; returns how many still are.
   virtual int64_t WaitIdle(std::chrono::milliseconds timeout) = 0;
-  // Closes every connection and joins the threads. Blocks while a worker is inside the core, so call
-  // it after InferenceServer::Drain.
+  // Closes every connection and joins the threads. Blocks while a worker is inside the core, so
+  // call it after InferenceServer::Drain.
   virtual void Stop() = 0;
 
   // Requests being handled right now (read but not yet fully answered).

@@ -1,13 +1,10 @@
-// HttpServer over real sockets (127.0.0.1, port 0) with a fake core: keep-alive, limits, concurrency
-// and graceful shutdown.
+// HttpServer over real sockets (127.0.0.1, port 0) with a fake core: keep-alive, limits,
+// concurrency and graceful shutdown.
 #include "server/http/http_server.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <future>
-#include <thread>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <future>
+#include <thread>
 
 #include "server/http/testing/fake_inference_server.h"
 
@@ -33,8 +32,8 @@ class Client {
     socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   }
 
-  bhttp::response<bhttp::string_body> Send(bhttp::verb method, const std::string& target, const std::string& body = "",
-                                           bool keep_alive = true) {
+  bhttp::response<bhttp::string_body> Send(bhttp::verb method, const std::string& target,
+                                           const std::string& body = "", bool keep_alive = true) {
     bhttp::request<bhttp::string_body> req{method, target, 11};
     req.set(bhttp::field::host, "127.0.0.1");
     req.keep_alive(keep_alive);
@@ -90,6 +89,15 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   auto res = client.Send(bhttp::verb::get, "/v2/health/live");
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_EQ(res.body(), R"({"live":true})");
+  // A HEAD answer has no body; the connection stays usable after it.
+  bhttp::request<bhttp::empty_body> head{bhttp::verb::head, "/v2/health/ready", 11};
+  bhttp::write(client.socket(), head);
+  bhttp::response_parser<bhttp::empty_body> parser;
+  parser.skip(true);  // told the body is absent, as for any answer to HEAD
+  beast::flat_buffer buffer;
+  bhttp::read(client.socket(), buffer, parser);
+  EXPECT_EQ(parser.get().result_int(), 200);
+  EXPECT_EQ(client.Send(bhttp::verb::get, "/v2/health/live").result_int(), 200);
 }
 
 TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
@@ -118,8 +126,10 @@ TEST_F(HttpServerTest, ExpectContinueAndMalformedRequests) {
   {
     Client client(server_->port());
     const std::string body = kEchoBody;
-    const std::string head = "POST /v2/models/echo/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    const std::string head =
+        "POST /v2/models/echo/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
     net::write(client.socket(), net::buffer(head));
     auto interim = client.Read();  // "100 Continue" (beast reads it as a complete response)
     EXPECT_EQ(interim.result_int(), 100);
@@ -144,7 +154,8 @@ TEST_F(HttpServerTest, ConcurrentClients) {
     threads.emplace_back([&] {
       Client client(server_->port());
       for (int i = 0; i < 25; ++i) {
-        auto res = client.Send(bhttp::verb::post, i % 2 ? "/v2/models/sleepy/infer" : "/v2/models/echo/infer",
+        auto res = client.Send(bhttp::verb::post,
+                               i % 2 ? "/v2/models/sleepy/infer" : "/v2/models/echo/infer",
                                std::string(kEchoBody));
         if (res.result_int() == 200) ++ok;
       }
@@ -153,7 +164,8 @@ TEST_F(HttpServerTest, ConcurrentClients) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 200);
   const std::string metrics = core_.metrics().Serialize();
-  EXPECT_NE(metrics.find("berth_http_requests_total{code=\"200\",method=\"POST\"} 200"), std::string::npos)
+  EXPECT_NE(metrics.find("berth_http_requests_total{code=\"200\",method=\"POST\"} 200"),
+            std::string::npos)
       << metrics;
 }
 
@@ -167,11 +179,13 @@ TEST_F(HttpServerTest, ShutdownFinishesInflightRequestsAndRefusesNewConnections)
   for (int i = 0; i < 3; ++i) {
     inflight.push_back(std::async(std::launch::async, [port] {
       Client client(port);
-      return static_cast<int>(client.Send(bhttp::verb::post, "/v2/models/sleepy/infer", kEchoBody).result_int());
+      return static_cast<int>(
+          client.Send(bhttp::verb::post, "/v2/models/sleepy/infer", kEchoBody).result_int());
     }));
   }
   // Wait until the three are inside the core.
-  for (int i = 0; i < 200 && core_.InflightRequests() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && core_.InflightRequests() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(core_.InflightRequests(), 3);
   server_->StopAccepting();
   EXPECT_EQ(core_.Drain(std::chrono::seconds(5)), 0);

@@ -3,9 +3,8 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
-#include <unordered_set>
-
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "server/http/wire_format.h"
 
@@ -36,7 +35,8 @@ std::string TypeName(const json& v) {
 }
 
 // Parses "parameters" values of the forms the protocol allows (bool / int64 / string).
-StatusOr<bool> GetBoolParameter(const json& params, const char* key, const std::string& where, bool fallback) {
+StatusOr<bool> GetBoolParameter(const json& params, const char* key, const std::string& where,
+                                bool fallback) {
   auto it = params.find(key);
   if (it == params.end()) return fallback;
   if (!it->is_boolean()) {
@@ -45,7 +45,8 @@ StatusOr<bool> GetBoolParameter(const json& params, const char* key, const std::
   return it->get<bool>();
 }
 
-StatusOr<int64_t> GetIntParameter(const json& params, const char* key, const std::string& where, int64_t fallback) {
+StatusOr<int64_t> GetIntParameter(const json& params, const char* key, const std::string& where,
+                                  int64_t fallback) {
   auto it = params.find(key);
   if (it == params.end()) return fallback;
   if (it->is_number_unsigned()) {
@@ -62,13 +63,15 @@ StatusOr<int64_t> GetIntParameter(const json& params, const char* key, const std
 StatusOr<Shape> ParseShape(const json& input, const std::string& where, int64_t max_elements) {
   auto it = input.find("shape");
   if (it == input.end()) return InvalidArgument(where + ": 'shape' is missing");
-  if (!it->is_array()) return InvalidArgument(where + ": 'shape' must be an array of integers, got " + Brief(*it));
+  if (!it->is_array())
+    return InvalidArgument(where + ": 'shape' must be an array of integers, got " + Brief(*it));
   Shape shape;
   shape.reserve(it->size());
   int64_t numel = 1;
   for (const json& d : *it) {
     if (!d.is_number_integer() || (!d.is_number_unsigned() && d.get<int64_t>() < 0)) {
-      return InvalidArgument(where + ": 'shape' must hold non-negative integers, got " + Brief(*it));
+      return InvalidArgument(where + ": 'shape' must hold non-negative integers, got " +
+                             Brief(*it));
     }
     const uint64_t dim = d.get<uint64_t>();
     if (dim > static_cast<uint64_t>(max_elements)) {
@@ -89,16 +92,19 @@ StatusOr<Shape> ParseShape(const json& input, const std::string& where, int64_t 
 
 // Visits the leaves of a flat or nested "data" array in row-major order.
 template <typename Emit>
-Status VisitLeaves(const json& value, int depth, int64_t& index, const std::string& where, Emit& emit) {
+Status VisitLeaves(const json& value, int depth, int64_t& index, const std::string& where,
+                   Emit& emit) {
   if (!value.is_array()) {
     RETURN_IF_ERROR(emit(value, index));
     ++index;
     return Status::Ok();
   }
   if (depth >= kMaxDataDepth) {
-    return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) + " levels deep");
+    return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) +
+                           " levels deep");
   }
-  for (const json& element : value) RETURN_IF_ERROR(VisitLeaves(element, depth + 1, index, where, emit));
+  for (const json& element : value)
+    RETURN_IF_ERROR(VisitLeaves(element, depth + 1, index, where, emit));
   return Status::Ok();
 }
 
@@ -106,7 +112,8 @@ Status VisitLeaves(const json& value, int depth, int64_t& index, const std::stri
 StatusOr<int64_t> CountLeaves(const json& value, int depth, const std::string& where) {
   if (!value.is_array()) return int64_t{1};
   if (depth >= kMaxDataDepth) {
-    return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) + " levels deep");
+    return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) +
+                           " levels deep");
   }
   int64_t total = 0;
   for (const json& element : value) {
@@ -116,13 +123,15 @@ StatusOr<int64_t> CountLeaves(const json& value, int depth, const std::string& w
   return total;
 }
 
-std::string ElementError(const std::string& where, int64_t index, const json& v, std::string_view datatype) {
-  return where + ": element " + std::to_string(index) + " (" + Brief(v) + ") is not a valid " + std::string(datatype) +
-         " value";
+std::string ElementError(const std::string& where, int64_t index, const json& v,
+                         std::string_view datatype) {
+  return where + ": element " + std::to_string(index) + " (" + Brief(v) + ") is not a valid " +
+         std::string(datatype) + " value";
 }
 
 template <typename T>
-Status FillFloat(const json& data, Tensor& tensor, const std::string& where, std::string_view datatype) {
+Status FillFloat(const json& data, Tensor& tensor, const std::string& where,
+                 std::string_view datatype) {
   T* out = tensor.data<T>();
   int64_t index = 0;
   auto emit = [&](const json& v, int64_t i) -> Status {
@@ -134,7 +143,8 @@ Status FillFloat(const json& data, Tensor& tensor, const std::string& where, std
 }
 
 template <typename T>
-Status FillReduced(const json& data, Tensor& tensor, const std::string& where, std::string_view datatype) {
+Status FillReduced(const json& data, Tensor& tensor, const std::string& where,
+                   std::string_view datatype) {
   T* out = tensor.data<T>();
   int64_t index = 0;
   auto emit = [&](const json& v, int64_t i) -> Status {
@@ -146,7 +156,8 @@ Status FillReduced(const json& data, Tensor& tensor, const std::string& where, s
 }
 
 template <typename T>
-Status FillInteger(const json& data, Tensor& tensor, const std::string& where, std::string_view datatype) {
+Status FillInteger(const json& data, Tensor& tensor, const std::string& where,
+                   std::string_view datatype) {
   T* out = tensor.data<T>();
   int64_t index = 0;
   auto emit = [&](const json& v, int64_t i) -> Status {
@@ -186,7 +197,8 @@ Status FillBytes(const json& data, Tensor& tensor, const std::string& where) {
   std::string* out = tensor.data<std::string>();
   int64_t index = 0;
   auto emit = [&](const json& v, int64_t i) -> Status {
-    if (!v.is_string()) return InvalidArgument(ElementError(where, i, v, "BYTES") + " (BYTES elements are strings)");
+    if (!v.is_string())
+      return InvalidArgument(ElementError(where, i, v, "BYTES") + " (BYTES elements are strings)");
     out[i] = v.get_ref<const std::string&>();
     return Status::Ok();
   };
@@ -196,21 +208,36 @@ Status FillBytes(const json& data, Tensor& tensor, const std::string& where) {
 Status FillFromJson(const json& data, Tensor& tensor, const std::string& where) {
   const std::string_view datatype = DataTypeToKServe(tensor.dtype());
   switch (tensor.dtype()) {
-    case DataType::kFloat32: return FillFloat<float>(data, tensor, where, datatype);
-    case DataType::kFloat64: return FillFloat<double>(data, tensor, where, datatype);
-    case DataType::kFloat16: return FillReduced<Float16>(data, tensor, where, datatype);
-    case DataType::kBFloat16: return FillReduced<BFloat16>(data, tensor, where, datatype);
-    case DataType::kInt8: return FillInteger<int8_t>(data, tensor, where, datatype);
-    case DataType::kInt16: return FillInteger<int16_t>(data, tensor, where, datatype);
-    case DataType::kInt32: return FillInteger<int32_t>(data, tensor, where, datatype);
-    case DataType::kInt64: return FillInteger<int64_t>(data, tensor, where, datatype);
-    case DataType::kUint8: return FillInteger<uint8_t>(data, tensor, where, datatype);
-    case DataType::kUint16: return FillInteger<uint16_t>(data, tensor, where, datatype);
-    case DataType::kUint32: return FillInteger<uint32_t>(data, tensor, where, datatype);
-    case DataType::kUint64: return FillInteger<uint64_t>(data, tensor, where, datatype);
-    case DataType::kBool: return FillBool(data, tensor, where);
-    case DataType::kString: return FillBytes(data, tensor, where);
-    default: return InvalidArgument(where + ": datatype is not supported");
+    case DataType::kFloat32:
+      return FillFloat<float>(data, tensor, where, datatype);
+    case DataType::kFloat64:
+      return FillFloat<double>(data, tensor, where, datatype);
+    case DataType::kFloat16:
+      return FillReduced<Float16>(data, tensor, where, datatype);
+    case DataType::kBFloat16:
+      return FillReduced<BFloat16>(data, tensor, where, datatype);
+    case DataType::kInt8:
+      return FillInteger<int8_t>(data, tensor, where, datatype);
+    case DataType::kInt16:
+      return FillInteger<int16_t>(data, tensor, where, datatype);
+    case DataType::kInt32:
+      return FillInteger<int32_t>(data, tensor, where, datatype);
+    case DataType::kInt64:
+      return FillInteger<int64_t>(data, tensor, where, datatype);
+    case DataType::kUint8:
+      return FillInteger<uint8_t>(data, tensor, where, datatype);
+    case DataType::kUint16:
+      return FillInteger<uint16_t>(data, tensor, where, datatype);
+    case DataType::kUint32:
+      return FillInteger<uint32_t>(data, tensor, where, datatype);
+    case DataType::kUint64:
+      return FillInteger<uint64_t>(data, tensor, where, datatype);
+    case DataType::kBool:
+      return FillBool(data, tensor, where);
+    case DataType::kString:
+      return FillBytes(data, tensor, where);
+    default:
+      return InvalidArgument(where + ": datatype is not supported");
   }
 }
 
@@ -220,16 +247,18 @@ Status CheckBinarySize(size_t bytes, DataType dtype, const Shape& shape, const s
   const size_t numel = static_cast<size_t>(NumElements(shape));
   if (dtype == DataType::kString) {
     if (bytes < 4 * numel) {
-      return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes) + " but the " +
-                             std::to_string(numel) + " BYTES elements of shape " + ShapeToString(shape) +
-                             " need at least " + std::to_string(4 * numel) + " bytes (4 per length)");
+      return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes) +
+                             " but the " + std::to_string(numel) + " BYTES elements of shape " +
+                             ShapeToString(shape) + " need at least " + std::to_string(4 * numel) +
+                             " bytes (4 per length)");
     }
     return Status::Ok();
   }
   const size_t expected = KServeElementSize(dtype) * numel;
   if (bytes != expected) {
-    return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes) + " but shape " +
-                           ShapeToString(shape) + " of " + std::string(DataTypeToKServe(dtype)) + " needs " +
+    return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes) +
+                           " but shape " + ShapeToString(shape) + " of " +
+                           std::string(DataTypeToKServe(dtype)) + " needs " +
                            std::to_string(expected) + " bytes");
   }
   return Status::Ok();
@@ -241,25 +270,27 @@ Status FillFromBinary(std::string_view bytes, Tensor& tensor, const std::string&
     size_t pos = 0;
     for (int64_t i = 0; i < tensor.numel(); ++i) {
       if (bytes.size() - pos < 4) {
-        return InvalidArgument(where + ": binary BYTES data ends inside the length of element " + std::to_string(i) +
-                               " (shape " + ShapeToString(tensor.shape()) + " needs " +
-                               std::to_string(tensor.numel()) + " elements)");
+        return InvalidArgument(where + ": binary BYTES data ends inside the length of element " +
+                               std::to_string(i) + " (shape " + ShapeToString(tensor.shape()) +
+                               " needs " + std::to_string(tensor.numel()) + " elements)");
       }
       uint32_t length = 0;
-      for (int b = 3; b >= 0; --b) length = (length << 8) | static_cast<unsigned char>(bytes[pos + static_cast<size_t>(b)]);
+      for (int b = 3; b >= 0; --b)
+        length = (length << 8) | static_cast<unsigned char>(bytes[pos + static_cast<size_t>(b)]);
       pos += 4;
       if (length > bytes.size() - pos) {
-        return InvalidArgument(where + ": binary BYTES element " + std::to_string(i) + " has length " +
-                               std::to_string(length) + " but only " + std::to_string(bytes.size() - pos) +
-                               " bytes remain");
+        return InvalidArgument(where + ": binary BYTES element " + std::to_string(i) +
+                               " has length " + std::to_string(length) + " but only " +
+                               std::to_string(bytes.size() - pos) + " bytes remain");
       }
       out[i].assign(bytes.data() + pos, length);
       pos += length;
     }
     if (pos != bytes.size()) {
-      return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes.size()) + " but the " +
-                             std::to_string(tensor.numel()) + " BYTES elements of shape " +
-                             ShapeToString(tensor.shape()) + " use " + std::to_string(pos));
+      return InvalidArgument(where + ": binary_data_size is " + std::to_string(bytes.size()) +
+                             " but the " + std::to_string(tensor.numel()) +
+                             " BYTES elements of shape " + ShapeToString(tensor.shape()) + " use " +
+                             std::to_string(pos));
     }
     return Status::Ok();
   }
@@ -282,9 +313,11 @@ Status ParseOutputs(const json& root, ParsedInferRequest& parsed) {
   for (size_t i = 0; i < it->size(); ++i) {
     const json& output = (*it)[i];
     const std::string at = "outputs[" + std::to_string(i) + "]";
-    if (!output.is_object()) return InvalidArgument(at + " must be an object, got " + TypeName(output));
+    if (!output.is_object())
+      return InvalidArgument(at + " must be an object, got " + TypeName(output));
     auto name = output.find("name");
-    if (name == output.end() || !name->is_string()) return InvalidArgument(at + ": 'name' is missing or not a string");
+    if (name == output.end() || !name->is_string())
+      return InvalidArgument(at + ": 'name' is missing or not a string");
     const std::string& output_name = name->get_ref<const std::string&>();
     const std::string where = "output " + Quote(output_name);
     if (!seen.insert(output_name).second) return InvalidArgument(where + " is requested twice");
@@ -295,10 +328,12 @@ Status ParseOutputs(const json& root, ParsedInferRequest& parsed) {
         return InvalidArgument(where + ": parameter 'classification' is not supported");
       }
       if (params->contains("shared_memory_region")) {
-        return InvalidArgument(where + ": parameter 'shared_memory_region' is not supported (no shared memory)");
+        return InvalidArgument(
+            where + ": parameter 'shared_memory_region' is not supported (no shared memory)");
       }
       if (params->contains("binary_data")) {
-        ASSIGN_OR_RETURN(bool binary, GetBoolParameter(*params, "binary_data", where + ": ", false));
+        ASSIGN_OR_RETURN(bool binary,
+                         GetBoolParameter(*params, "binary_data", where + ": ", false));
         parsed.encoding.binary_by_output[output_name] = binary;
       }
     }
@@ -324,7 +359,8 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
   } catch (const json::parse_error& e) {
     return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
   }
-  if (!root.is_object()) return InvalidArgument("request body must be a JSON object, got " + TypeName(root));
+  if (!root.is_object())
+    return InvalidArgument("request body must be a JSON object, got " + TypeName(root));
 
   ParsedInferRequest parsed;
   InferenceRequest& request = parsed.request;
@@ -336,25 +372,30 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
     request.id = id->get<std::string>();
   }
   if (auto params = root.find("parameters"); params != root.end() && !params->is_null()) {
-    if (!params->is_object()) return InvalidArgument("'parameters' must be an object, got " + TypeName(*params));
+    if (!params->is_object())
+      return InvalidArgument("'parameters' must be an object, got " + TypeName(*params));
     ASSIGN_OR_RETURN(parsed.encoding.binary_by_default,
                      GetBoolParameter(*params, "binary_data_output", "request ", false));
     ASSIGN_OR_RETURN(request.priority, GetIntParameter(*params, "priority", "request ", 0));
     ASSIGN_OR_RETURN(request.timeout_us, GetIntParameter(*params, "timeout", "request ", 0));
-    if (request.timeout_us < 0) return InvalidArgument("request parameter 'timeout' must not be negative");
+    if (request.timeout_us < 0)
+      return InvalidArgument("request parameter 'timeout' must not be negative");
   }
 
   auto inputs = root.find("inputs");
   if (inputs == root.end()) return InvalidArgument("'inputs' is missing");
-  if (!inputs->is_array()) return InvalidArgument("'inputs' must be an array, got " + TypeName(*inputs));
+  if (!inputs->is_array())
+    return InvalidArgument("'inputs' must be an array, got " + TypeName(*inputs));
   std::unordered_set<std::string> seen;
   request.inputs.reserve(inputs->size());
   for (size_t i = 0; i < inputs->size(); ++i) {
     const json& input = (*inputs)[i];
     const std::string at = "inputs[" + std::to_string(i) + "]";
-    if (!input.is_object()) return InvalidArgument(at + " must be an object, got " + TypeName(input));
+    if (!input.is_object())
+      return InvalidArgument(at + " must be an object, got " + TypeName(input));
     auto name = input.find("name");
-    if (name == input.end() || !name->is_string()) return InvalidArgument(at + ": 'name' is missing or not a string");
+    if (name == input.end() || !name->is_string())
+      return InvalidArgument(at + ": 'name' is missing or not a string");
     const std::string& input_name = name->get_ref<const std::string&>();
     const std::string where = "input " + Quote(input_name);
     if (!seen.insert(input_name).second) return InvalidArgument(where + " is given twice");
@@ -363,10 +404,12 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
     if (datatype == input.end() || !datatype->is_string()) {
       return InvalidArgument(where + ": 'datatype' is missing or not a string");
     }
-    const std::optional<DataType> dtype = DataTypeFromKServe(datatype->get_ref<const std::string&>());
+    const std::optional<DataType> dtype =
+        DataTypeFromKServe(datatype->get_ref<const std::string&>());
     if (!dtype) {
-      return InvalidArgument(where + ": unknown datatype " + Quote(datatype->get_ref<const std::string&>()) +
-                             " (expected one of " + KServeDataTypeList() + ")");
+      return InvalidArgument(where + ": unknown datatype " +
+                             Quote(datatype->get_ref<const std::string&>()) + " (expected one of " +
+                             KServeDataTypeList() + ")");
     }
     ASSIGN_OR_RETURN(Shape shape, ParseShape(input, where, options.max_tensor_elements));
 
@@ -374,18 +417,22 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
     if (auto params = input.find("parameters"); params != input.end() && !params->is_null()) {
       if (!params->is_object()) return InvalidArgument(where + ": 'parameters' must be an object");
       if (params->contains("shared_memory_region")) {
-        return InvalidArgument(where + ": parameter 'shared_memory_region' is not supported (no shared memory)");
+        return InvalidArgument(
+            where + ": parameter 'shared_memory_region' is not supported (no shared memory)");
       }
       if (params->contains("binary_data_size")) {
-        ASSIGN_OR_RETURN(int64_t size, GetIntParameter(*params, "binary_data_size", where + ": ", 0));
-        if (size < 0) return InvalidArgument(where + ": parameter 'binary_data_size' must not be negative");
+        ASSIGN_OR_RETURN(int64_t size,
+                         GetIntParameter(*params, "binary_data_size", where + ": ", 0));
+        if (size < 0)
+          return InvalidArgument(where + ": parameter 'binary_data_size' must not be negative");
         binary_size = size;
       }
     }
     auto data = input.find("data");
     const bool has_data = data != input.end() && !data->is_null();
     if (has_data && binary_size) {
-      return InvalidArgument(where + ": has both 'data' and parameter 'binary_data_size'; give one");
+      return InvalidArgument(where +
+                             ": has both 'data' and parameter 'binary_data_size'; give one");
     }
     if (!has_data && !binary_size) {
       return InvalidArgument(where + ": has no 'data' and no parameter 'binary_data_size'");
@@ -393,24 +440,28 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
 
     if (binary_size) {
       if (!json_length) {
-        return InvalidArgument(where + ": uses binary_data_size but the request has no "
+        return InvalidArgument(where +
+                               ": uses binary_data_size but the request has no "
                                "Inference-Header-Content-Length header");
       }
       if (static_cast<uint64_t>(*binary_size) > binary.size()) {
-        return InvalidArgument(where + ": binary_data_size is " + std::to_string(*binary_size) + " but only " +
-                               std::to_string(binary.size()) + " bytes of binary data remain in the body");
+        return InvalidArgument(where + ": binary_data_size is " + std::to_string(*binary_size) +
+                               " but only " + std::to_string(binary.size()) +
+                               " bytes of binary data remain in the body");
       }
       RETURN_IF_ERROR(CheckBinarySize(static_cast<size_t>(*binary_size), *dtype, shape, where));
       Tensor tensor(*dtype, shape);
-      RETURN_IF_ERROR(FillFromBinary(binary.substr(0, static_cast<size_t>(*binary_size)), tensor, where));
+      RETURN_IF_ERROR(
+          FillFromBinary(binary.substr(0, static_cast<size_t>(*binary_size)), tensor, where));
       binary.remove_prefix(static_cast<size_t>(*binary_size));
       parsed.binary_bytes += *binary_size;
       request.inputs.push_back(InferTensor{input_name, std::move(tensor)});
     } else {
       ASSIGN_OR_RETURN(int64_t count, CountLeaves(*data, 0, where));
       if (count != NumElements(shape)) {
-        return InvalidArgument(where + ": 'data' has " + std::to_string(count) + " elements but shape " +
-                               ShapeToString(shape) + " needs " + std::to_string(NumElements(shape)));
+        return InvalidArgument(where + ": 'data' has " + std::to_string(count) +
+                               " elements but shape " + ShapeToString(shape) + " needs " +
+                               std::to_string(NumElements(shape)));
       }
       Tensor tensor(*dtype, shape);
       RETURN_IF_ERROR(FillFromJson(*data, tensor, where));
@@ -418,9 +469,10 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
     }
   }
   if (!binary.empty()) {
-    return InvalidArgument(std::to_string(binary.size()) +
-                           " bytes of binary data follow the last binary input; the binary_data_size "
-                           "parameters do not add up to the body");
+    return InvalidArgument(
+        std::to_string(binary.size()) +
+        " bytes of binary data follow the last binary input; the binary_data_size "
+        "parameters do not add up to the body");
   }
   RETURN_IF_ERROR(ParseOutputs(root, parsed));
   return parsed;
@@ -434,7 +486,8 @@ StatusOr<size_t> ParseInferenceHeaderLength(std::string_view value, size_t body_
   size_t length = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
   if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
-    return InvalidArgument("Inference-Header-Content-Length must be a non-negative integer, got " + Quote(value));
+    return InvalidArgument("Inference-Header-Content-Length must be a non-negative integer, got " +
+                           Quote(value));
   }
   if (length > body_size) {
     return InvalidArgument("Inference-Header-Content-Length is " + std::to_string(length) +
@@ -443,7 +496,8 @@ StatusOr<size_t> ParseInferenceHeaderLength(std::string_view value, size_t body_
   return length;
 }
 
-StatusOr<ParsedInferRequest> ParseInferRequest(std::string_view body, std::optional<size_t> json_length,
+StatusOr<ParsedInferRequest> ParseInferRequest(std::string_view body,
+                                               std::optional<size_t> json_length,
                                                const std::string& model_name, int64_t model_version,
                                                const InferParseOptions& options) {
   try {

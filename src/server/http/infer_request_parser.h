@@ -1,8 +1,9 @@
 #pragma once
-// KServe v2 inference request (JSON, optionally followed by binary tensor data) -> InferenceRequest.
+// KServe v2 inference request (JSON, optionally followed by binary tensor data) ->
+// InferenceRequest.
 //
-// The body is `{"id", "parameters", "inputs": [...], "outputs": [...]}`. Tensor data comes either as
-// JSON ("data": flat or nested arrays, in row-major order) or, with Triton's binary tensor data
+// The body is `{"id", "parameters", "inputs": [...], "outputs": [...]}`. Tensor data comes either
+// as JSON ("data": flat or nested arrays, in row-major order) or, with Triton's binary tensor data
 // extension, as raw little-endian bytes after the JSON: the JSON part is the first
 // `Inference-Header-Content-Length` bytes of the body, and each input whose parameters hold
 // "binary_data_size" takes that many bytes, in the order the inputs are listed. BYTES elements in
@@ -51,7 +52,8 @@ StatusOr<size_t> ParseInferenceHeaderLength(std::string_view value, size_t body_
 
 // `json_length`: the Inference-Header-Content-Length value, or nullopt when the header is absent
 // (then the whole body is JSON and no input may use binary data).
-StatusOr<ParsedInferRequest> ParseInferRequest(std::string_view body, std::optional<size_t> json_length,
+StatusOr<ParsedInferRequest> ParseInferRequest(std::string_view body,
+                                               std::optional<size_t> json_length,
                                                const std::string& model_name, int64_t model_version,
                                                const InferParseOptions& options);
 

@@ -8,7 +8,8 @@
 namespace berth::http {
 namespace {
 
-StatusOr<ParsedInferRequest> Parse(const std::string& body, std::optional<size_t> json_length = std::nullopt,
+StatusOr<ParsedInferRequest> Parse(const std::string& body,
+                                   std::optional<size_t> json_length = std::nullopt,
                                    int64_t max_elements = int64_t{1} << 28) {
   InferParseOptions options;
   options.max_tensor_elements = max_elements;
@@ -25,8 +26,10 @@ std::string ErrorOf(const std::string& body, std::optional<size_t> json_length =
 
 TEST(InferRequestParser, FlatAndNestedFp32) {
   for (const char* data : {"[1, 2.5, -3, 4, 5, 6]", "[[1, 2.5, -3], [4, 5, 6]]"}) {
-    auto parsed = Parse(std::string(R"({"id": "r1", "inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": )") +
-                        data + "}]}");
+    auto parsed = Parse(
+        std::string(
+            R"({"id": "r1", "inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": )") +
+        data + "}]}");
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
     const InferenceRequest& r = parsed->request;
     EXPECT_EQ(r.model_name, "m");
@@ -49,34 +52,43 @@ TEST(InferRequestParser, EveryDatatypeFromJson) {
     DataType dtype;
   };
   const Case cases[] = {
-      {"BOOL", "[true, false]", DataType::kBool},      {"UINT8", "[0, 255]", DataType::kUint8},
-      {"UINT16", "[0, 65535]", DataType::kUint16},     {"UINT32", "[0, 4294967295]", DataType::kUint32},
+      {"BOOL", "[true, false]", DataType::kBool},
+      {"UINT8", "[0, 255]", DataType::kUint8},
+      {"UINT16", "[0, 65535]", DataType::kUint16},
+      {"UINT32", "[0, 4294967295]", DataType::kUint32},
       {"UINT64", "[0, 18446744073709551615]", DataType::kUint64},
-      {"INT8", "[-128, 127]", DataType::kInt8},        {"INT16", "[-32768, 32767]", DataType::kInt16},
+      {"INT8", "[-128, 127]", DataType::kInt8},
+      {"INT16", "[-32768, 32767]", DataType::kInt16},
       {"INT32", "[-2147483648, 2147483647]", DataType::kInt32},
       {"INT64", "[-9223372036854775808, 9223372036854775807]", DataType::kInt64},
-      {"FP16", "[1.5, -2]", DataType::kFloat16},       {"BF16", "[1.5, -2]", DataType::kBFloat16},
-      {"FP32", "[1.5, -2]", DataType::kFloat32},       {"FP64", "[1.5, -2]", DataType::kFloat64},
+      {"FP16", "[1.5, -2]", DataType::kFloat16},
+      {"BF16", "[1.5, -2]", DataType::kBFloat16},
+      {"FP32", "[1.5, -2]", DataType::kFloat32},
+      {"FP64", "[1.5, -2]", DataType::kFloat64},
       {"BYTES", R"(["hello", "wörld"])", DataType::kString},
   };
   for (const Case& c : cases) {
-    auto parsed = Parse(std::string(R"({"inputs": [{"name": "x", "shape": [2], "datatype": ")") + c.datatype +
-                        R"(", "data": )" + c.data + "}]}");
+    auto parsed = Parse(std::string(R"({"inputs": [{"name": "x", "shape": [2], "datatype": ")") +
+                        c.datatype + R"(", "data": )" + c.data + "}]}");
     ASSERT_TRUE(parsed.ok()) << c.datatype << ": " << parsed.status().ToString();
     const Tensor& t = parsed->request.inputs[0].tensor;
     EXPECT_EQ(t.dtype(), c.dtype) << c.datatype;
   }
-  auto fp16 = Parse(R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP16", "data": [1.5, -2]}]})");
+  auto fp16 =
+      Parse(R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP16", "data": [1.5, -2]}]})");
   EXPECT_FLOAT_EQ(static_cast<float>(fp16->request.inputs[0].tensor.data<Float16>()[0]), 1.5f);
-  auto u64 = Parse(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "UINT64", "data": [18446744073709551615]}]})");
+  auto u64 = Parse(
+      R"({"inputs": [{"name": "x", "shape": [1], "datatype": "UINT64", "data": [18446744073709551615]}]})");
   EXPECT_EQ(u64->request.inputs[0].tensor.data<uint64_t>()[0], UINT64_MAX);
-  auto bytes = Parse(R"({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "BYTES", "data": [["a", "b\u0000c"]]}]})");
+  auto bytes = Parse(
+      R"({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "BYTES", "data": [["a", "b\u0000c"]]}]})");
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(bytes->request.inputs[0].tensor.data<std::string>()[1], std::string("b\0c", 3));
 }
 
 TEST(InferRequestParser, ParametersAndOutputs) {
-  auto parsed = Parse(R"({"parameters": {"binary_data_output": true, "priority": 2, "timeout": 5000},
+  auto parsed =
+      Parse(R"({"parameters": {"binary_data_output": true, "priority": 2, "timeout": 5000},
       "inputs": [{"name": "x", "shape": [1], "datatype": "INT64", "data": [7]}],
       "outputs": [{"name": "a", "parameters": {"binary_data": false}}, {"name": "b"}]})");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -97,7 +109,10 @@ TEST(InferRequestParser, BinaryInputs) {
   std::string body = json;
   const float floats[2] = {1.25f, -7.0f};
   body.append(reinterpret_cast<const char*>(floats), 8);
-  body += std::string("\x02\x00\x00\x00hi\x03\x00\x00\x00" "abc", 13);
+  body += std::string(
+      "\x02\x00\x00\x00hi\x03\x00\x00\x00"
+      "abc",
+      13);
   body += std::string("\x01\x00", 2);
   auto parsed = Parse(body, json.size());
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -117,65 +132,86 @@ TEST(InferRequestParser, ErrorsNameTheField) {
   EXPECT_NE(ErrorOf("[1]").find("must be a JSON object"), std::string::npos);
   EXPECT_NE(ErrorOf("{}").find("'inputs' is missing"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"inputs": {}})").find("'inputs' must be an array"), std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"shape": [1], "datatype": "FP32", "data": [1]}]})").find("inputs[0]: 'name'"),
+  EXPECT_NE(ErrorOf(R"({"inputs": [{"shape": [1], "datatype": "FP32", "data": [1]}]})")
+                .find("inputs[0]: 'name'"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP33", "data": [1]}]})")
                 .find("input 'x': unknown datatype 'FP33'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "datatype": "FP32", "data": [1]}]})").find("input 'x': 'shape' is missing"),
+  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "datatype": "FP32", "data": [1]}]})")
+                .find("input 'x': 'shape' is missing"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": [1]}]})")
-                .find("input 'x': 'shape' must hold non-negative integers"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1, 2]}]})")
-                .find("input 'x': 'data' has 2 elements but shape [2,3] needs 6"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [2], "datatype": "INT8", "data": [1, 300]}]})")
-                .find("input 'x': element 1 (300) is not a valid INT8 value"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "UINT8", "data": [-1]}]})")
-                .find("element 0 (-1) is not a valid UINT8"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1.5]}]})")
-                .find("not a valid INT32"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": ["a"]}]})")
-                .find("element 0 (\"a\") is not a valid FP32"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": [1]}]})")
-                .find("BYTES elements are strings"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [-1], "datatype": "FP32", "data": [1]}]})")
+          .find("input 'x': 'shape' must hold non-negative integers"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1, 2]}]})")
+          .find("input 'x': 'data' has 2 elements but shape [2,3] needs 6"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [2], "datatype": "INT8", "data": [1, 300]}]})")
+          .find("input 'x': element 1 (300) is not a valid INT8 value"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "UINT8", "data": [-1]}]})")
+          .find("element 0 (-1) is not a valid UINT8"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "INT32", "data": [1.5]}]})")
+          .find("not a valid INT32"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": ["a"]}]})")
+          .find("element 0 (\"a\") is not a valid FP32"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BYTES", "data": [1]}]})")
+          .find("BYTES elements are strings"),
+      std::string::npos);
   EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "BOOL", "data": [1]}]})")
                 .find("not a valid BOOL"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32"}]})").find("input 'x': has no 'data'"),
+  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32"}]})")
+                .find("input 'x': has no 'data'"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]},
                                    {"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}]})")
                 .find("input 'x' is given twice"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"id": 5, "inputs": []})").find("'id' must be a string"), std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"parameters": {"binary_data_output": 1}, "inputs": []})").find("binary_data_output"),
+  EXPECT_NE(ErrorOf(R"({"parameters": {"binary_data_output": 1}, "inputs": []})")
+                .find("binary_data_output"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [], "outputs": [{"name": "y", "parameters": {"classification": 3}}]})")
-                .find("output 'y': parameter 'classification' is not supported"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "parameters": {"binary_data_size": 4}}]})")
-                .find("no Inference-Header-Content-Length"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"inputs": [], "outputs": [{"name": "y", "parameters": {"classification": 3}}]})")
+          .find("output 'y': parameter 'classification' is not supported"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(
+          R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "parameters": {"binary_data_size": 4}}]})")
+          .find("no Inference-Header-Content-Length"),
+      std::string::npos);
 }
 
 TEST(InferRequestParser, BinaryErrors) {
-  const std::string json = R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]})";
-  EXPECT_NE(ErrorOf(json + "1234", json.size()).find("input 'x': binary_data_size is 8 but only 4 bytes"),
+  const std::string json =
+      R"({"inputs": [{"name": "x", "shape": [2], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]})";
+  EXPECT_NE(
+      ErrorOf(json + "1234", json.size()).find("input 'x': binary_data_size is 8 but only 4 bytes"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf(json + "123456789", json.size())
+                .find("1 bytes of binary data follow the last binary input"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(json + "123456789", json.size()).find("1 bytes of binary data follow the last binary input"),
+  const std::string wrong =
+      R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]})";
+  EXPECT_NE(ErrorOf(wrong + "12345678", wrong.size())
+                .find("input 'x': binary_data_size is 8 but shape [3] of FP32 needs 12"),
             std::string::npos);
-  const std::string wrong = R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]})";
-  EXPECT_NE(ErrorOf(wrong + "12345678", wrong.size()).find("input 'x': binary_data_size is 8 but shape [3] of FP32 needs 12"),
-            std::string::npos);
-  const std::string bytes = R"({"inputs": [{"name": "s", "shape": [1], "datatype": "BYTES", "parameters": {"binary_data_size": 6}}]})";
-  EXPECT_NE(ErrorOf(bytes + std::string("\x09\x00\x00\x00hi", 6), bytes.size()).find("has length 9 but only 2"),
+  const std::string bytes =
+      R"({"inputs": [{"name": "s", "shape": [1], "datatype": "BYTES", "parameters": {"binary_data_size": 6}}]})";
+  EXPECT_NE(ErrorOf(bytes + std::string("\x09\x00\x00\x00hi", 6), bytes.size())
+                .find("has length 9 but only 2"),
             std::string::npos);
   EXPECT_FALSE(ParseInferenceHeaderLength("abc", 10).ok());
   EXPECT_FALSE(ParseInferenceHeaderLength("11", 10).ok());
@@ -183,26 +219,32 @@ TEST(InferRequestParser, BinaryErrors) {
 }
 
 TEST(InferRequestParser, TensorLimitIsCheckedBeforeAllocating) {
-  auto parsed = Parse(R"({"inputs": [{"name": "x", "shape": [100000, 100000, 100000], "datatype": "FP32", "data": [1]}]})",
-                      std::nullopt, 1 << 20);
+  auto parsed = Parse(
+      R"({"inputs": [{"name": "x", "shape": [100000, 100000, 100000], "datatype": "FP32", "data": [1]}]})",
+      std::nullopt, 1 << 20);
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.status().message().find("more than the limit of 1048576 elements"), std::string::npos);
+  EXPECT_NE(parsed.status().message().find("more than the limit of 1048576 elements"),
+            std::string::npos);
   // Overflowing products are caught too.
-  parsed = Parse(R"({"inputs": [{"name": "x", "shape": [4294967296, 4294967296, 16], "datatype": "FP32", "data": [1]}]})");
+  parsed = Parse(
+      R"({"inputs": [{"name": "x", "shape": [4294967296, 4294967296, 16], "datatype": "FP32", "data": [1]}]})");
   ASSERT_FALSE(parsed.ok());
   // A huge shape with a tiny body fails on the element count, without allocating the tensor.
-  parsed = Parse(R"({"inputs": [{"name": "x", "shape": [200000000], "datatype": "FP64", "data": [1]}]})");
+  parsed = Parse(
+      R"({"inputs": [{"name": "x", "shape": [200000000], "datatype": "FP64", "data": [1]}]})");
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.status().message().find("'data' has 1 elements"), std::string::npos);
 }
 
 TEST(InferRequestParser, DeepNestingIsAnErrorNotACrash) {
   std::string deep(100000, '[');
-  std::string body = R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": )" + deep;
+  std::string body =
+      R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": )" + deep;
   auto parsed = Parse(body);  // malformed JSON anyway; must not overflow the stack
   EXPECT_FALSE(parsed.ok());
   std::string nested = std::string(100, '[') + "1" + std::string(100, ']');
-  parsed = Parse(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": )" + nested + "}]}");
+  parsed = Parse(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": )" +
+                 nested + "}]}");
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.status().message().find("nested more than 64 levels"), std::string::npos);
 }

@@ -28,10 +28,12 @@ void AppendData(std::string& out, const Tensor& t) {
       AppendValues<double>(out, t, [](std::string& o, double v) { AppendJsonFloat(o, v); });
       break;
     case DataType::kFloat16:
-      AppendValues<Float16>(out, t, [](std::string& o, Float16 v) { AppendJsonFloat(o, static_cast<float>(v)); });
+      AppendValues<Float16>(
+          out, t, [](std::string& o, Float16 v) { AppendJsonFloat(o, static_cast<float>(v)); });
       break;
     case DataType::kBFloat16:
-      AppendValues<BFloat16>(out, t, [](std::string& o, BFloat16 v) { AppendJsonFloat(o, static_cast<float>(v)); });
+      AppendValues<BFloat16>(
+          out, t, [](std::string& o, BFloat16 v) { AppendJsonFloat(o, static_cast<float>(v)); });
       break;
     case DataType::kInt8:
       AppendValues<int8_t>(out, t, [](std::string& o, int8_t v) { AppendJsonInt(o, v); });
@@ -61,7 +63,8 @@ void AppendData(std::string& out, const Tensor& t) {
       AppendValues<bool>(out, t, [](std::string& o, bool v) { o += v ? "true" : "false"; });
       break;
     case DataType::kString:
-      AppendValues<std::string>(out, t, [](std::string& o, const std::string& v) { AppendJsonString(o, v); });
+      AppendValues<std::string>(
+          out, t, [](std::string& o, const std::string& v) { AppendJsonString(o, v); });
       break;
     default:
       break;  // rejected by the caller
@@ -85,7 +88,8 @@ void AppendBinary(std::string& out, const Tensor& t) {
     for (int64_t i = 0; i < t.numel(); ++i) {
       const uint32_t n = static_cast<uint32_t>(s[i].size());
       const char length[4] = {static_cast<char>(n & 0xFF), static_cast<char>((n >> 8) & 0xFF),
-                              static_cast<char>((n >> 16) & 0xFF), static_cast<char>((n >> 24) & 0xFF)};
+                              static_cast<char>((n >> 16) & 0xFF),
+                              static_cast<char>((n >> 24) & 0xFF)};
       out.append(length, 4);
       out += s[i];
     }
@@ -99,7 +103,8 @@ void AppendBinary(std::string& out, const Tensor& t) {
 
 }  // namespace
 
-StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response, const OutputEncoding& encoding) {
+StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response,
+                                               const OutputEncoding& encoding) {
   RenderedResponse rendered;
   std::string& out = rendered.body;
   std::vector<const Tensor*> binary_outputs;
@@ -120,7 +125,8 @@ StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response
     const Tensor& t = output.tensor;
     const std::string_view datatype = DataTypeToKServe(t.dtype());
     if (datatype.empty()) {
-      return Internal("output '" + output.name + "' has type " + std::string(DataTypeName(t.dtype())) +
+      return Internal("output '" + output.name + "' has type " +
+                      std::string(DataTypeName(t.dtype())) +
                       ", which the KServe v2 protocol cannot represent");
     }
     if (i > 0) out += ',';

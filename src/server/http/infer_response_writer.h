@@ -22,7 +22,8 @@ struct RenderedResponse {
 };
 
 // Fails (Internal) only for an output whose type the protocol cannot express (complex numbers).
-StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response, const OutputEncoding& encoding);
+StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response,
+                                               const OutputEncoding& encoding);
 
 // {"error": "<message>"}
 std::string ErrorBody(const std::string& message);

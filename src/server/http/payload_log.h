@@ -1,7 +1,7 @@
 #pragma once
-// Sampled payload logging: for a fraction of inference requests, one JSON line with the request's and
-// the response's JSON parts (binary tensor data is summarised by its size) is appended to a file.
-// Meant for debugging what clients really send; off unless --log-payload-file is given.
+// Sampled payload logging: for a fraction of inference requests, one JSON line with the request's
+// and the response's JSON parts (binary tensor data is summarised by its size) is appended to a
+// file. Meant for debugging what clients really send; off unless --log-payload-file is given.
 // Thread-safety: Log and ShouldSample may be called from many threads at once.
 
 #include <atomic>
@@ -23,7 +23,7 @@ struct PayloadRecord {
   std::string target;
   int status = 0;
   std::string_view request_body;
-  std::optional<size_t> request_json_length;   // Inference-Header-Content-Length of the request
+  std::optional<size_t> request_json_length;  // Inference-Header-Content-Length of the request
   std::string_view response_body;
   std::optional<size_t> response_json_length;  // ... of the response
 };

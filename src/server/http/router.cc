@@ -1,9 +1,8 @@
 #include "server/http/router.h"
 
 #include <charconv>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "server/http/infer_response_writer.h"
 #include "server/http/json_writer.h"
@@ -36,10 +35,11 @@ Response ErrorResponse(const Status& status, RequestInfo* info) {
 }
 
 Response MethodNotAllowed(const Request& request, const char* allowed, RequestInfo* info) {
-  Response res = ErrorResponse(405,
-                               "method " + std::string(request.method_string()) + " is not allowed on " +
-                                   std::string(request.target()) + " (use " + allowed + ")",
-                               info);
+  Response res =
+      ErrorResponse(405,
+                    "method " + std::string(request.method_string()) + " is not allowed on " +
+                        std::string(request.target()) + " (use " + allowed + ")",
+                    info);
   res.set(bhttp::field::allow, allowed);
   return res;
 }
@@ -102,10 +102,14 @@ bool PercentDecode(std::string_view in, std::string* out) {
     for (size_t k = i + 1; k <= i + 2; ++k) {
       const char c = in[k];
       value <<= 4;
-      if (c >= '0' && c <= '9') value |= c - '0';
-      else if (c >= 'a' && c <= 'f') value |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') value |= c - 'A' + 10;
-      else return false;
+      if (c >= '0' && c <= '9')
+        value |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        value |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        value |= c - 'A' + 10;
+      else
+        return false;
     }
     *out += static_cast<char>(value);
     i += 2;
@@ -117,7 +121,14 @@ bool Router::MayBlock(const Request& request) { return request.method() == bhttp
 
 Response Router::Handle(const Request& request, RequestInfo* info) const {
   try {
-    return HandleImpl(request, info);
+    Response res = HandleImpl(request, info);
+    if (request.method() == bhttp::verb::head) {
+      // HEAD: the GET answer's status and headers (Content-Length included), without the body.
+      const size_t length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
+    return res;
   } catch (const std::bad_alloc&) {
     return ErrorResponse(500, "out of memory while handling the request", info);
   } catch (const std::exception& e) {
@@ -128,16 +139,18 @@ Response Router::Handle(const Request& request, RequestInfo* info) const {
 Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
   std::vector<std::string> seg;
   if (!SplitPath(ToStd(request.target()), &seg)) {
-    return ErrorResponse(400, "malformed request target '" + std::string(request.target()) + "'", info);
+    return ErrorResponse(400, "malformed request target '" + std::string(request.target()) + "'",
+                         info);
   }
   const bhttp::verb method = request.method();
-  const bool get = method == bhttp::verb::get;
+  const bool get = method == bhttp::verb::get || method == bhttp::verb::head;
   const bool post = method == bhttp::verb::post;
   const size_t n = seg.size();
 
   if (n == 1 && seg[0] == "metrics") {
     if (!get) return MethodNotAllowed(request, "GET", info);
-    return MakeResponse(bhttp::status::ok, server_.metrics().Serialize(), "text/plain; version=0.0.4; charset=utf-8");
+    return MakeResponse(bhttp::status::ok, server_.metrics().Serialize(),
+                        "text/plain; version=0.0.4; charset=utf-8");
   }
   if (n == 0 || seg[0] != "v2") {
     return ErrorResponse(404, "unknown route '" + std::string(request.target()) + "'", info);
@@ -156,7 +169,8 @@ Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
   if (seg[1] == "health" && n == 3 && (seg[2] == "live" || seg[2] == "ready")) {
     if (!get) return MethodNotAllowed(request, "GET", info);
     const bool ok = seg[2] == "live" ? server_.IsLive() : server_.IsReady();
-    return MakeResponse(ok ? bhttp::status::ok : bhttp::status::bad_request, Dump(json{{seg[2], ok}}));
+    return MakeResponse(ok ? bhttp::status::ok : bhttp::status::bad_request,
+                        Dump(json{{seg[2], ok}}));
   }
 
   // /v2/models/{m}[/versions/{v}][/ready|/config|/infer]
@@ -167,8 +181,10 @@ Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
     size_t rest = 3;
     if (n >= 5 && seg[3] == "versions") {
       if (!ParseVersion(seg[4], &version)) {
-        return ErrorResponse(400, "model '" + model + "': version must be a non-negative integer, got '" + seg[4] + "'",
-                             info);
+        return ErrorResponse(
+            400,
+            "model '" + model + "': version must be a non-negative integer, got '" + seg[4] + "'",
+            info);
       }
       info->version = seg[4];
       rest = 5;
@@ -237,10 +253,11 @@ Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
         if (!params->is_object()) return ErrorResponse(400, "'parameters' must be an object", info);
         for (auto it = params->begin(); it != params->end(); ++it) {
           if (it.key() == "config" || it.key().rfind("file:", 0) == 0) {
-            return ErrorResponse(400,
-                                 "load parameter '" + it.key() +
-                                     "' is not supported: put the model and its config.pbtxt in the repository",
-                                 info);
+            return ErrorResponse(
+                400,
+                "load parameter '" + it.key() +
+                    "' is not supported: put the model and its config.pbtxt in the repository",
+                info);
           }
         }
       }
@@ -253,7 +270,8 @@ Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
   return ErrorResponse(404, "unknown route '" + std::string(request.target()) + "'", info);
 }
 
-Response Router::Infer(const Request& request, const std::string& model, int64_t version, RequestInfo* info) const {
+Response Router::Infer(const Request& request, const std::string& model, int64_t version,
+                       RequestInfo* info) const {
   info->inference = true;
   const std::string& body = request.body();
 
@@ -271,13 +289,14 @@ Response Router::Infer(const Request& request, const std::string& model, int64_t
     json_length = *length;
   }
 
-  StatusOr<ParsedInferRequest> parsed = ParseInferRequest(body, json_length, model, version, options_);
+  StatusOr<ParsedInferRequest> parsed =
+      ParseInferRequest(body, json_length, model, version, options_);
   if (!parsed.ok()) {
     // A request that never reached the core is counted here, but only for a model the server knows,
     // so that made-up names cannot grow the metrics without bound.
     if (server_.IsModelReady(model, version).ok()) {
-      server_.metrics().RecordFailure(model, version == kLatestVersion ? "" : std::to_string(version),
-                                      "invalid_argument");
+      server_.metrics().RecordFailure(
+          model, version == kLatestVersion ? "" : std::to_string(version), "invalid_argument");
     }
     return ErrorResponse(parsed.status(), info);
   }

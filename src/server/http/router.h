@@ -17,12 +17,11 @@
 // known paths with the wrong method 405.
 // Thread-safety: Handle may be called from many threads at once.
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "server/http/infer_request_parser.h"
 #include "server/inference_server.h"
@@ -56,7 +55,8 @@ class Router {
 
  private:
   Response HandleImpl(const Request& request, RequestInfo* info) const;
-  Response Infer(const Request& request, const std::string& model, int64_t version, RequestInfo* info) const;
+  Response Infer(const Request& request, const std::string& model, int64_t version,
+                 RequestInfo* info) const;
 
   InferenceServer& server_;
   InferParseOptions options_;

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "server/http/infer_response_writer.h"
@@ -66,7 +65,8 @@ TEST_F(RouterTest, ModelMetadataReadyConfig) {
   EXPECT_EQ(Json(Call(bhttp::verb::get, "/v2/models/echo/config"))["name"], "echo");
   res = Call(bhttp::verb::get, "/v2/models/echo/versions/abc");
   EXPECT_EQ(res.result_int(), 400);
-  EXPECT_NE(Json(res)["error"].get<std::string>().find("version must be a non-negative integer"), std::string::npos);
+  EXPECT_NE(Json(res)["error"].get<std::string>().find("version must be a non-negative integer"),
+            std::string::npos);
   // Percent-encoded names are decoded.
   EXPECT_EQ(Call(bhttp::verb::get, "/v2/models/%65cho").result_int(), 200);
 }
@@ -82,11 +82,17 @@ TEST_F(RouterTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Call(bhttp::verb::post, "/v2/health/live").result_int(), 405);
   EXPECT_EQ(Call(bhttp::verb::delete_, "/v2").result_int(), 405);
   EXPECT_EQ(Call(bhttp::verb::get, "/v2/models/%zz").result_int(), 400);
+  // HEAD answers like GET without the body (load balancers probe health this way).
+  res = Call(bhttp::verb::head, "/v2/health/live");
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "");
+  EXPECT_EQ(res[bhttp::field::content_length], "13");
 }
 
 TEST_F(RouterTest, InferJson) {
-  Response res = Call(bhttp::verb::post, "/v2/models/echo/infer",
-                      R"({"id": "abc", "inputs": [{"name": "INPUT0", "shape": [2, 2], "datatype": "FP32",
+  Response res =
+      Call(bhttp::verb::post, "/v2/models/echo/infer",
+           R"({"id": "abc", "inputs": [{"name": "INPUT0", "shape": [2, 2], "datatype": "FP32",
                           "data": [[1, 2], [3, 4.5]]}, {"name": "INPUT1", "shape": [1], "datatype": "BYTES",
                           "data": ["hi"]}]})");
   ASSERT_EQ(res.result_int(), 200) << res.body();
@@ -104,8 +110,9 @@ TEST_F(RouterTest, InferJson) {
 }
 
 TEST_F(RouterTest, InferRequestedOutputsSubset) {
-  Response res = Call(bhttp::verb::post, "/v2/models/echo/versions/1/infer",
-                      R"({"inputs": [{"name": "INPUT0", "shape": [1], "datatype": "INT32", "data": [1]},
+  Response res =
+      Call(bhttp::verb::post, "/v2/models/echo/versions/1/infer",
+           R"({"inputs": [{"name": "INPUT0", "shape": [1], "datatype": "INT32", "data": [1]},
                                      {"name": "INPUT1", "shape": [1], "datatype": "INT32", "data": [2]}],
                           "outputs": [{"name": "OUTPUT1"}]})");
   ASSERT_EQ(res.result_int(), 200) << res.body();
@@ -170,7 +177,8 @@ TEST_F(RouterTest, InferErrors) {
   EXPECT_NE(info.error.find("Content-Encoding 'gzip'"), std::string::npos);
   res = Call(bhttp::verb::post, "/v2/models/echo/infer", R"({"inputs": []})", 100);
   EXPECT_EQ(res.result_int(), 400);
-  EXPECT_NE(Json(res)["error"].get<std::string>().find("Inference-Header-Content-Length is 100"), std::string::npos);
+  EXPECT_NE(Json(res)["error"].get<std::string>().find("Inference-Header-Content-Length is 100"),
+            std::string::npos);
 }
 
 TEST_F(RouterTest, RepositoryExtension) {
@@ -184,13 +192,18 @@ TEST_F(RouterTest, RepositoryExtension) {
   EXPECT_EQ(Json(Call(bhttp::verb::post, "/v2/repository/index", R"({"ready": true})")).size(), 2u);
   EXPECT_EQ(Call(bhttp::verb::post, "/v2/repository/models/echo/unload").result_int(), 200);
   EXPECT_EQ(Call(bhttp::verb::get, "/v2/models/echo/ready").result_int(), 400);
-  EXPECT_EQ(Call(bhttp::verb::post, "/v2/models/echo/infer", R"({"inputs": []})").result_int(), 503);
-  EXPECT_EQ(Call(bhttp::verb::post, "/v2/repository/models/echo/load", R"({"parameters": {}})").result_int(), 200);
+  EXPECT_EQ(Call(bhttp::verb::post, "/v2/models/echo/infer", R"({"inputs": []})").result_int(),
+            503);
+  EXPECT_EQ(Call(bhttp::verb::post, "/v2/repository/models/echo/load", R"({"parameters": {}})")
+                .result_int(),
+            200);
   EXPECT_EQ(Call(bhttp::verb::get, "/v2/models/echo/ready").result_int(), 200);
   EXPECT_EQ(Call(bhttp::verb::post, "/v2/repository/models/nope/load").result_int(), 404);
-  res = Call(bhttp::verb::post, "/v2/repository/models/echo/load", R"({"parameters": {"config": "{}"}})");
+  res = Call(bhttp::verb::post, "/v2/repository/models/echo/load",
+             R"({"parameters": {"config": "{}"}})");
   EXPECT_EQ(res.result_int(), 400);
-  EXPECT_NE(Json(res)["error"].get<std::string>().find("'config' is not supported"), std::string::npos);
+  EXPECT_NE(Json(res)["error"].get<std::string>().find("'config' is not supported"),
+            std::string::npos);
   EXPECT_EQ(Call(bhttp::verb::get, "/v2/repository/index").result_int(), 405);
 }
 
@@ -211,9 +224,10 @@ TEST(InferResponseWriter, NonFiniteAndEscapes) {
   response.outputs.push_back({"s", Tensor::FromVector<std::string>({2}, {"a\nb", "\xff"})});
   auto rendered = RenderInferResponse(response, OutputEncoding{});
   ASSERT_TRUE(rendered.ok());
-  EXPECT_EQ(rendered->body,
-            R"({"model_name":"m\"q","model_version":"3","outputs":[{"name":"y","datatype":"FP32","shape":[3],)"
-            R"("data":[NaN,Infinity,0.1]},{"name":"s","datatype":"BYTES","shape":[2],"data":["a\nb","�"]}]})");
+  EXPECT_EQ(
+      rendered->body,
+      R"({"model_name":"m\"q","model_version":"3","outputs":[{"name":"y","datatype":"FP32","shape":[3],)"
+      R"("data":[NaN,Infinity,0.1]},{"name":"s","datatype":"BYTES","shape":[2],"data":["a\nb","�"]}]})");
   response.outputs = {{"c", Tensor(DataType::kComplex64, {1})}};
   EXPECT_EQ(RenderInferResponse(response, OutputEncoding{}).status().code(), StatusCode::kInternal);
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Byte-level facts of the KServe v2 binary tensor data extension that the HTTP front end needs on top
-// of the datatype names in server/kserve_types.h.
+// Byte-level facts of the KServe v2 binary tensor data extension that the HTTP front end needs on
+// top of the datatype names in server/kserve_types.h.
 
 #include <string>
 

@@ -1,12 +1,12 @@
-// BatchNormalization (opsets 7-15): per-channel affine normalisation of X [N, C, D1, ...].
+// BatchNormalization (opsets 6-15): per-channel affine normalisation of X [N, C, D1, ...].
 //
 // Inference: Y = (X - mean) / sqrt(var + epsilon) * scale + B.
 // Training (training_mode=1 from opset 14; before 14 whenever the optional statistics outputs are
-// used): Y uses the batch mean and (biased) variance over N and the spatial axes, and the running
-// statistics are updated as input * momentum + batch * (1 - momentum). Outputs: opset 14+ Y,
-// running_mean, running_var; opsets 7-13 Y, mean, var, saved_mean, saved_var.
-// Opset 7-8's spatial=0 gives the parameters shape [C, D1, ...] (one per feature, not per channel).
-// Opset 15 allows scale/B and mean/var to have element types different from X.
+// used, unless opset 6's is_test=1): Y uses the batch mean and (biased) variance over N and the
+// spatial axes, and the running statistics are updated as input * momentum + batch * (1 -
+// momentum). Outputs: opset 14+ Y, running_mean, running_var; opsets 6-13 Y, mean, var, saved_mean,
+// saved_var. Opsets 6-8's spatial=0 gives the parameters shape [C, D1, ...] (one per feature, not
+// per channel). Opset 15 allows scale/B and mean/var to have element types different from X.
 
 #include <cmath>
 #include <vector>
@@ -20,12 +20,16 @@ namespace {
 
 class BatchNormKernel : public OpKernel {
  public:
-  BatchNormKernel(int opset, float epsilon, float momentum, bool spatial, bool training_mode)
+  // training_mode: always use batch statistics (opset 14+ attribute). stats_imply_training: use
+  // them when an optional statistics output is consumed (before opset 14, unless is_test=1).
+  BatchNormKernel(int opset, float epsilon, float momentum, bool spatial, bool training_mode,
+                  bool stats_imply_training)
       : opset_(opset),
         epsilon_(epsilon),
         momentum_(momentum),
         spatial_(spatial),
-        training_mode_(training_mode) {}
+        training_mode_(training_mode),
+        stats_imply_training_(stats_imply_training) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string where = ctx.NodeLabel();
@@ -54,9 +58,9 @@ class BatchNormKernel : public OpKernel {
                                " elements, got " + params[i]->Describe());
       }
     }
-    const bool training = opset_ >= 14 ? training_mode_
-                                       : (ctx.output_wanted(1) || ctx.output_wanted(2) ||
-                                          ctx.output_wanted(3) || ctx.output_wanted(4));
+    const bool training =
+        training_mode_ || (stats_imply_training_ && (ctx.output_wanted(1) || ctx.output_wanted(2) ||
+                                                     ctx.output_wanted(3) || ctx.output_wanted(4)));
     std::vector<double> scale = ToDoubles(*params[0]);
     std::vector<double> bias = ToDoubles(*params[1]);
     std::vector<double> mean = ToDoubles(*params[2]);
@@ -160,6 +164,7 @@ class BatchNormKernel : public OpKernel {
   float momentum_;
   bool spatial_;
   bool training_mode_;
+  bool stats_imply_training_;
 };
 
 }  // namespace
@@ -167,8 +172,10 @@ class BatchNormKernel : public OpKernel {
 StatusOr<std::unique_ptr<OpKernel>> CreateBatchNormalization(const KernelInfo& info) {
   const bool spatial = info.opset() >= 9 || info.GetInt("spatial", 1) != 0;
   const bool training_mode = info.opset() >= 14 && info.GetInt("training_mode", 0) != 0;
+  const bool stats_imply_training = info.opset() < 14 && info.GetInt("is_test", 0) == 0;
   return MakeKernel<BatchNormKernel>(info.opset(), info.GetFloat("epsilon", 1e-5f),
-                                     info.GetFloat("momentum", 0.9f), spatial, training_mode);
+                                     info.GetFloat("momentum", 0.9f), spatial, training_mode,
+                                     stats_imply_training);
 }
 
 }  // namespace berth::nn

@@ -56,6 +56,9 @@ StatusOr<ConvShapes> ValidateConv(const WindowAttributes& attrs, int64_t group, 
   return s;
 }
 
+// Elements of the im2col buffer built at once (16 MiB of float).
+constexpr int64_t kColumnBudget = int64_t{1} << 22;
+
 template <typename T>
 void ConvForward(const T* x, const T* w, const T* bias, T* y, const ConvShapes& s, T pad_value) {
   const WindowGeometry& g = s.geometry;
@@ -75,7 +78,13 @@ void ConvForward(const T* x, const T* w, const T* bias, T* y, const ConvShapes& 
   // One input channel and few filters per group (depthwise): a GEMM of depth K would be mostly
   // overhead, so each filter is applied directly.
   const bool depthwise = cg == 1 && mg <= 4 && !pointwise;
-  std::vector<T> col(pointwise || depthwise ? 0 : static_cast<size_t>(depth * out_size));
+  // The column matrix is built for a band of output rows (first spatial axis) at a time, so that
+  // large images do not need a depth x (all outputs) buffer.
+  const int64_t rows_total = g.output[0];
+  const int64_t row_size = rows_total > 0 ? out_size / rows_total : 0;
+  const int64_t band = std::clamp<int64_t>(kColumnBudget / std::max<int64_t>(1, depth * row_size),
+                                           1, std::max<int64_t>(rows_total, 1));
+  std::vector<T> col(pointwise || depthwise ? 0 : static_cast<size_t>(depth * band * row_size));
 
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t grp = 0; grp < s.group; ++grp) {
@@ -88,13 +97,20 @@ void ConvForward(const T* x, const T* w, const T* bias, T* y, const ConvShapes& 
         }
         continue;
       }
-      const T* cols = xg;
-      if (!pointwise) {
-        Im2Col(xg, cg, pg, pad_value, col.data());
-        cols = col.data();
+      if (pointwise) {
+        Gemm<T>(false, false, mg, out_size, depth, T(1), w + grp * mg * depth, depth, xg, out_size,
+                T(0), yg, out_size);
+        continue;
       }
-      Gemm<T>(false, false, mg, out_size, depth, T(1), w + grp * mg * depth, depth, cols, out_size,
-              T(0), yg, out_size);
+      for (int64_t r0 = 0; r0 < rows_total; r0 += band) {
+        const int64_t rows = std::min(band, rows_total - r0);
+        PatchGeometry bg = pg;  // the band: output rows [r0, r0 + rows)
+        bg.patches[0] = rows;
+        bg.pad_head[0] = pg.pad_head[0] - r0 * pg.strides[0];
+        Im2Col(xg, cg, bg, pad_value, col.data());
+        Gemm<T>(false, false, mg, rows * row_size, depth, T(1), w + grp * mg * depth, depth,
+                col.data(), rows * row_size, T(0), yg + r0 * row_size, out_size);
+      }
     }
     if (bias) {
       for (int64_t m = 0; m < s.out_channels; ++m) {

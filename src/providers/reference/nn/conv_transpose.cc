@@ -20,6 +20,9 @@
 namespace berth::nn {
 namespace {
 
+// Elements of the column buffer built at once (16 MiB of float).
+constexpr int64_t kColumnBudget = int64_t{1} << 22;
+
 struct TransposeShapes {
   int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
   PatchGeometry patch;  // image = output, patches = input
@@ -34,15 +37,28 @@ void ConvTransposeForward(const T* x, const T* w, const T* bias, T* y, const Tra
   for (int64_t v : g.kernel) ksize *= v;
   const int64_t cg = s.in_channels / s.group;
   const int64_t mg = s.out_channels / s.group;
-  std::vector<T> col(static_cast<size_t>(mg * ksize * in_size));
+  // Columns are made for a band of input rows (first spatial axis) at a time to bound the buffer.
+  const int64_t rows_total = g.patches[0];
+  const int64_t row_size = rows_total > 0 ? in_size / rows_total : 0;
+  const int64_t band =
+      std::clamp<int64_t>(kColumnBudget / std::max<int64_t>(1, mg * ksize * row_size), 1,
+                          std::max<int64_t>(rows_total, 1));
+  std::vector<T> col(static_cast<size_t>(mg * ksize * band * row_size));
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t grp = 0; grp < s.group; ++grp) {
       const T* xg = x + (n * s.in_channels + grp * cg) * in_size;
       const T* wg = w + grp * cg * mg * ksize;
       T* yg = y + (n * s.out_channels + grp * mg) * out_size;
-      Gemm<T>(true, false, mg * ksize, in_size, cg, T(1), wg, mg * ksize, xg, in_size, T(0),
-              col.data(), in_size);
-      Col2Im(col.data(), mg, g, yg);
+      for (int64_t r0 = 0; r0 < rows_total; r0 += band) {
+        const int64_t rows = std::min(band, rows_total - r0);
+        const int64_t cols = rows * row_size;
+        Gemm<T>(true, false, mg * ksize, cols, cg, T(1), wg, mg * ksize, xg + r0 * row_size,
+                in_size, T(0), col.data(), cols);
+        PatchGeometry bg = g;  // the band: input rows [r0, r0 + rows)
+        bg.patches[0] = rows;
+        bg.pad_head[0] = g.pad_head[0] - r0 * g.strides[0];
+        Col2Im(col.data(), mg, bg, yg);
+      }
     }
     if (bias) {
       for (int64_t m = 0; m < s.out_channels; ++m) {

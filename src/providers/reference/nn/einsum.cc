@@ -7,10 +7,12 @@
 // index space of the product of the operands. Simple and exact; not a fast path for big products.
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <vector>
 
 #include "engine/dispatch.h"
+#include "providers/reference/nn/gemm_f32.h"
 #include "providers/reference/nn/nn_kernels.h"
 #include "providers/reference/nn/nn_util.h"
 
@@ -40,6 +42,32 @@ StatusOr<Term> ParseTerm(const std::string& s, const std::string& where) {
     }
   }
   return t;
+}
+
+// Copies the elements of `src` seen through `dims` ((size, stride) pairs, outermost first) into
+// the contiguous `dst`, converting each element to D.
+template <typename S, typename D>
+void GatherStrided(const S* src, const std::vector<std::pair<int64_t, int64_t>>& dims, D* dst) {
+  if (dims.empty()) {
+    dst[0] = static_cast<D>(static_cast<ComputeT<S>>(src[0]));
+    return;
+  }
+  const size_t r = dims.size();
+  const auto [inner, step] = dims[r - 1];
+  int64_t outer = 1;
+  for (size_t d = 0; d + 1 < r; ++d) outer *= dims[d].first;
+  std::vector<int64_t> idx(r, 0);
+  int64_t off = 0;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i)
+      *dst++ = static_cast<D>(static_cast<ComputeT<S>>(src[off + i * step]));
+    for (size_t d = r - 1; d-- > 0;) {
+      off += dims[d].second;
+      if (++idx[d] < dims[d].first) break;
+      off -= dims[d].second * idx[d];
+      idx[d] = 0;
+    }
+  }
 }
 
 class EinsumKernel : public OpKernel {
@@ -87,6 +115,9 @@ class EinsumKernel : public OpKernel {
     // Per operand, per label: the element stride (summed over repeated labels; 0 when broadcast).
     std::vector<std::vector<int64_t>> strides(
         static_cast<size_t>(n_in), std::vector<int64_t>(static_cast<size_t>(n_labels), 0));
+    // Per operand, per label: how many of its dimensions carry the label.
+    std::vector<std::vector<int>> uses(static_cast<size_t>(n_in),
+                                       std::vector<int>(static_cast<size_t>(n_labels), 0));
     for (int i = 0; i < n_in; ++i) {
       const Term& t = inputs_[i];
       const Tensor& x = *xs[i];
@@ -103,6 +134,7 @@ class EinsumKernel : public OpKernel {
       int64_t stride = 1;
       for (int d = x.rank() - 1; d >= 0; --d) {
         const int id = dim_label[static_cast<size_t>(d)];
+        ++uses[i][static_cast<size_t>(id)];
         const int64_t dim = x.dim(d);
         int64_t& s = size[static_cast<size_t>(id)];
         if (dim != 1) {
@@ -159,6 +191,10 @@ class EinsumKernel : public OpKernel {
           using T = typename decltype(tag)::type;
           if constexpr (kIsNumeric<T>) {
             using C = ComputeT<T>;
+            if (n_in == 2 &&
+                TryAsGemm<T>(*xs[0], *xs[1], uses, size, strides, in_output, out_labels, y)) {
+              return Status::Ok();
+            }
             std::vector<const T*> data(static_cast<size_t>(n_in));
             for (int i = 0; i < n_in; ++i) data[i] = xs[i]->data<T>();
             T* yd = y->data<T>();
@@ -187,6 +223,71 @@ class EinsumKernel : public OpKernel {
   }
 
  private:
+  // Two operands whose labels are each batch (both inputs and the output), M (first input and
+  // output), N (second input and output) or K (both inputs, summed) make a batched matrix product
+  // (attention's "bhqd,bhkd->bhqk", "bij,bjk->bik", ...): gather both into [batch, M, K] and
+  // [batch, K, N], multiply with the shared GEMM and scatter to the output order. Returns false
+  // (nothing written) for other shapes of equation: diagonals, or labels summed within one input.
+  template <typename T>
+  static bool TryAsGemm(const Tensor& a, const Tensor& b, const std::vector<std::vector<int>>& uses,
+                        const std::vector<int64_t>& size,
+                        const std::vector<std::vector<int64_t>>& strides,
+                        const std::vector<bool>& in_output, const std::vector<int>& out_labels,
+                        Tensor* y) {
+    using C = ComputeT<T>;
+    std::vector<int> batch, m, n, k;
+    for (size_t id = 0; id < size.size(); ++id) {
+      const int ua = uses[0][id], ub = uses[1][id];
+      if (ua > 1 || ub > 1) return false;
+      if (ua == 0 && ub == 0) continue;  // an ellipsis dimension one operand lacks
+      if (ua && ub)
+        (in_output[id] ? batch : k).push_back(static_cast<int>(id));
+      else if (!in_output[id])
+        return false;
+      else
+        (ua ? m : n).push_back(static_cast<int>(id));
+    }
+    auto volume = [&](const std::vector<int>& ids) {
+      int64_t v = 1;
+      for (int id : ids) v *= size[static_cast<size_t>(id)];
+      return v;
+    };
+    const int64_t B = volume(batch), M = volume(m), N = volume(n), K = volume(k);
+    auto view = [&](int operand, std::initializer_list<const std::vector<int>*> groups) {
+      std::vector<std::pair<int64_t, int64_t>> dims;
+      for (const std::vector<int>* g : groups) {
+        for (int id : *g) {
+          dims.emplace_back(size[static_cast<size_t>(id)],
+                            strides[operand][static_cast<size_t>(id)]);
+        }
+      }
+      return dims;
+    };
+    std::vector<C> am(static_cast<size_t>(B * M * K)), bm(static_cast<size_t>(B * K * N));
+    std::vector<C> cm(static_cast<size_t>(B * M * N));
+    GatherStrided(a.data<T>(), view(0, {&batch, &m, &k}), am.data());
+    GatherStrided(b.data<T>(), view(1, {&batch, &k, &n}), bm.data());
+    for (int64_t i = 0; i < B; ++i) {
+      Gemm<C>(false, false, M, N, K, C(1), am.data() + i * M * K, K, bm.data() + i * K * N, N, C(0),
+              cm.data() + i * M * N, N);
+    }
+    // Strides of every output label in cm's [batch..., m..., n...] layout.
+    std::vector<int64_t> cstride(size.size(), 0);
+    int64_t st = 1;
+    for (const std::vector<int>* g : {&n, &m, &batch}) {
+      for (auto it = g->rbegin(); it != g->rend(); ++it) {
+        cstride[static_cast<size_t>(*it)] = st;
+        st *= size[static_cast<size_t>(*it)];
+      }
+    }
+    std::vector<std::pair<int64_t, int64_t>> out_dims;
+    for (int id : out_labels) {
+      out_dims.emplace_back(size[static_cast<size_t>(id)], cstride[static_cast<size_t>(id)]);
+    }
+    GatherStrided(cm.data(), out_dims, y->data<T>());
+    return true;
+  }
+
   // Odometer step over `labels` (last fastest), keeping per-operand offsets in step.
   static void Advance(const std::vector<int>& labels, const std::vector<int64_t>& size,
                       const std::vector<std::vector<int64_t>>& strides, std::vector<int64_t>* idx,

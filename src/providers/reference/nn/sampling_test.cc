@@ -125,6 +125,11 @@ TEST(EinsumTest, EllipsisBroadcastIntegersAndErrors) {
   t.inputs = {Tensor::FromVector<int64_t>({1, 1, 2}, {2, 3}),
               Tensor::FromVector<int64_t>({1, 2, 1}, {4, 5})};
   ExpectTensorEq(RunFirst(t), Tensor::FromVector<int64_t>({1, 1, 1}, {23}));
+  // The batched-GEMM path with a broadcast batch label, and an output order that is not
+  // [batch, M, N].
+  t.attributes["equation"] = StringAttr("bij,bjk->kbi");
+  t.inputs = {F({1, 1, 2}, {2, 3}), F({2, 2, 1}, {4, 5, 6, 7})};
+  ExpectTensorNear(RunFirst(t), F({1, 2, 1}, {23, 33}));
   t.attributes["equation"] = StringAttr("ij,jk->ik");
   t.inputs = {F({2, 3}, {}), F({2, 2}, {})};
   EXPECT_FALSE(RunOp(t).ok());

@@ -30,9 +30,12 @@ class FakeInferenceServer : public InferenceServer {
   bool IsReady() const override { return ready.load() && !draining_.load(); }
   std::string ServerName() const override { return "berth"; }
   std::string ServerVersion() const override { return "0.1.0-test"; }
-  std::vector<std::string> Extensions() const override { return {"binary_tensor_data", "model_repository"}; }
+  std::vector<std::string> Extensions() const override {
+    return {"binary_tensor_data", "model_repository"};
+  }
 
-  StatusOr<ModelMetadata> GetModelMetadata(const std::string& name, int64_t version) const override {
+  StatusOr<ModelMetadata> GetModelMetadata(const std::string& name,
+                                           int64_t version) const override {
     RETURN_IF_ERROR(Check(name, version));
     ModelMetadata m;
     m.name = name;
@@ -43,9 +46,11 @@ class FakeInferenceServer : public InferenceServer {
     return m;
   }
 
-  StatusOr<std::string> GetModelConfigJson(const std::string& name, int64_t version) const override {
+  StatusOr<std::string> GetModelConfigJson(const std::string& name,
+                                           int64_t version) const override {
     RETURN_IF_ERROR(Check(name, version));
-    return std::string("{\"name\":\"" + name + "\",\"platform\":\"onnxruntime_onnx\",\"max_batch_size\":0}");
+    return std::string("{\"name\":\"" + name +
+                       "\",\"platform\":\"onnxruntime_onnx\",\"max_batch_size\":0}");
   }
 
   StatusOr<bool> IsModelReady(const std::string& name, int64_t version) const override {
@@ -60,14 +65,16 @@ class FakeInferenceServer : public InferenceServer {
       return Unavailable("model '" + request.model_name + "' is not ready");
     }
     Inflight guard(this);
-    if (request.model_name == "sleepy") std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms.load()));
+    if (request.model_name == "sleepy")
+      std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms.load()));
     InferenceResponse response;
     response.model_name = request.model_name;
     response.model_version = 1;
     response.id = request.id;
     for (InferTensor& input : request.inputs) {
       if (input.name.rfind("INPUT", 0) != 0) {
-        return InvalidArgument("unknown input '" + input.name + "' for model '" + request.model_name + "'");
+        return InvalidArgument("unknown input '" + input.name + "' for model '" +
+                               request.model_name + "'");
       }
       std::string output = "OUTPUT" + input.name.substr(5);
       if (!request.requested_outputs.empty()) {
@@ -80,7 +87,8 @@ class FakeInferenceServer : public InferenceServer {
     for (const std::string& r : request.requested_outputs) {
       bool found = false;
       for (const InferTensor& o : response.outputs) found |= o.name == r;
-      if (!found) return InvalidArgument("unknown output '" + r + "' for model '" + request.model_name + "'");
+      if (!found)
+        return InvalidArgument("unknown output '" + r + "' for model '" + request.model_name + "'");
     }
     response.batch_size = request.inputs.empty() || request.inputs[0].tensor.rank() == 0
                               ? 1
@@ -93,7 +101,8 @@ class FakeInferenceServer : public InferenceServer {
     for (const char* name : {"broken", "echo", "sleepy"}) {
       const bool is_ready = std::string(name) != "broken" && IsLoaded(name);
       if (ready_only && !is_ready) continue;
-      out.push_back({name, is_ready ? "1" : "", is_ready ? "READY" : "UNAVAILABLE", is_ready ? "" : "not loaded"});
+      out.push_back({name, is_ready ? "1" : "", is_ready ? "READY" : "UNAVAILABLE",
+                     is_ready ? "" : "not loaded"});
     }
     return out;
   }
@@ -140,7 +149,8 @@ class FakeInferenceServer : public InferenceServer {
   };
 
   static Status Check(const std::string& name, int64_t version) {
-    if (name != "echo" && name != "sleepy" && name != "broken") return NotFound("unknown model '" + name + "'");
+    if (name != "echo" && name != "sleepy" && name != "broken")
+      return NotFound("unknown model '" + name + "'");
     if (version != kLatestVersion && version != 1) {
       return NotFound("model '" + name + "' has no version " + std::to_string(version));
     }
@@ -154,8 +164,8 @@ class FakeInferenceServer : public InferenceServer {
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  int64_t inflight_ = 0;             // guarded by mutex_
-  std::set<std::string> unloaded_;   // guarded by mutex_
+  int64_t inflight_ = 0;            // guarded by mutex_
+  std::set<std::string> unloaded_;  // guarded by mutex_
   std::atomic<bool> draining_{false};
   ServerMetrics metrics_;
 };

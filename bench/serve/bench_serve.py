@@ -1,0 +1,678 @@
+#!/usr/bin/env python3
+"""Serving overhead, side by side in one run: Berth vs FastAPI + onnxruntime vs nginx.
+
+For each server (one at a time, on a loopback port) and each model (a tiny MLP and ResNet-18, made
+here with fixed seeds), wrk POSTs the same KServe v2 infer request at each concurrency, after a
+warm-up, for a fixed duration, and we record req/s and p50/p99 latency. nginx answers every POST
+with the fixed response, so it is the HTTP ceiling of this machine. Then the ratios issue 3 targets:
+
+  tiny_mlp  Berth / FastAPI throughput                    target >= 10x
+  tiny_mlp  Berth / nginx request rate                    target >= 50 %
+  resnet18  Berth p50 at concurrency 1 minus in-process   target <= 5 % of the in-process p50
+            `berth bench` p50 (the server's overhead)
+
+A markdown table goes to stdout and, with every number and the settings, JSON to bench/out/.
+Run it through bench/serve/run.sh, which checks the prerequisites first. This is a benchmark, not a
+test: it never fails because of a number, only when it cannot measure.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import models  # noqa: E402  (bench/serve/models.py)
+
+SERVERS = ("berth", "fastapi", "nginx")
+TARGET_FASTAPI_RATIO = 10.0
+TARGET_NGINX_FRACTION = 0.5
+TARGET_OVERHEAD_PERCENT = 5.0
+
+
+def log(message):
+    print(f"[bench-serve {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    """Something that stops one measurement (a server that does not start, a wrong answer)."""
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Berth vs FastAPI + onnxruntime vs nginx, on loopback.")
+    p.add_argument("--duration", type=int, default=10, help="whole seconds measured per point (default 10)")
+    p.add_argument("--warmup", type=int, default=2, help="whole seconds of untimed load before each point (default 2)")
+    p.add_argument("--concurrency", default="1,8,64", help="comma-separated connection counts (default 1,8,64)")
+    p.add_argument("--servers", default=",".join(SERVERS), help="subset of berth,fastapi,nginx")
+    p.add_argument("--models", default=",".join(models.MODELS), help="subset of tiny_mlp,resnet18")
+    p.add_argument("--resnet-encoding", choices=("binary", "json"), default="binary",
+                   help="ResNet-18 input as the binary tensor extension (perf_analyzer's default) or JSON")
+    p.add_argument("--berth", default=os.path.join(ROOT, "build", "berth"), help="berth binary (default build/berth)")
+    p.add_argument("--fastapi-workers", type=int, default=os.cpu_count() or 1,
+                   help="uvicorn worker processes (default: one per core)")
+    p.add_argument("--wrk-timeout", type=float, default=60.0, help="wrk's per-request timeout in seconds")
+    p.add_argument("--bench-iterations", type=int, default=20, help="timed runs of the in-process `berth bench`")
+    p.add_argument("--startup-timeout", type=float, default=180.0, help="seconds a server may take to become ready")
+    p.add_argument("--settle-timeout", type=float, default=120.0,
+                   help="seconds to wait, between points, for requests left over by the last one to finish")
+    p.add_argument("--out", default=os.path.join(ROOT, "bench", "out"), help="folder for the JSON and markdown")
+    p.add_argument("--keep-temp", action="store_true", help="keep the temporary repository and server logs")
+    a = p.parse_args(argv)
+    a.concurrency = [int(c) for c in a.concurrency.split(",") if c.strip()]
+    a.servers = [s.strip() for s in a.servers.split(",") if s.strip()]
+    a.models = [m.strip() for m in a.models.split(",") if m.strip()]
+    bad = [s for s in a.servers if s not in SERVERS] + [m for m in a.models if m not in models.MODELS]
+    if bad:
+        p.error(f"unknown server/model name(s): {bad}")
+    if not a.concurrency or min(a.concurrency) < 1:
+        p.error("--concurrency needs positive integers, e.g. 1,8,64")
+    if a.duration <= 0 or a.warmup < 0:
+        p.error("--duration must be positive and --warmup not negative")
+    return a
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP helpers (urllib: no dependency beyond the standard library)
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=120.0):
+    """Returns (status, body bytes, seconds). Connection errors come back as status 0."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            data = r.read()
+            return r.status, data, time.perf_counter() - start
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), time.perf_counter() - start
+    except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError) as e:
+        return 0, str(e).encode(), time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers: each is started as our own child (own process group), on 127.0.0.1, logging to a file.
+
+class Server:
+    name = ""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.log_path = os.path.join(tmp, f"{self.name}.log")
+        self.proc = None
+        self.port = None
+        self.exit_code = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def find_port(self):
+        return self.port
+
+    def start(self, timeout):
+        cmd = self.command()
+        log(f"{self.name}: {' '.join(cmd)}")
+        with open(self.log_path, "ab") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True, env=self.env())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"{self.name} exited with code {self.proc.returncode} while starting:\n"
+                                 + self.log_tail())
+            port = self.find_port()
+            if port:
+                status, _, _ = http("GET", f"http://127.0.0.1:{port}/v2/health/ready", timeout=5)
+                if status == 200:
+                    self.port = port
+                    return
+            time.sleep(0.2)
+        raise BenchError(f"{self.name} was not ready after {timeout:.0f} s:\n" + self.log_tail())
+
+    def env(self):
+        return dict(os.environ)
+
+    def url(self, model):
+        return f"http://127.0.0.1:{self.port}/v2/models/{model}/infer"
+
+    def rss_mib(self):
+        """Resident memory of the server's process tree (workers included), in MiB."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None
+        total, todo, seen = 0, [self.proc.pid], set()
+        while todo:
+            pid = todo.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{tid}/children") as f:
+                        todo += [int(c) for c in f.read().split()]
+            except (OSError, ValueError):
+                continue
+        return round(total / 1024, 1)
+
+    def stop(self, timeout=30.0):
+        """SIGTERM (the graceful path every server here has), then SIGKILL to its process group."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.exit_code = None if self.proc is None else self.proc.returncode
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.exit_code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name}: still running {timeout:.0f} s after SIGTERM; killing its process group")
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.exit_code = self.proc.wait()
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class BerthServer(Server):
+    name = "berth"
+
+    def __init__(self, tmp, binary, repo):
+        super().__init__(tmp)
+        self.binary, self.repo = binary, repo
+
+    def command(self):
+        return [self.binary, "serve", "--model-repository", self.repo, "--http-address", "127.0.0.1",
+                "--http-port", "0"]
+
+    def find_port(self):
+        # The chosen port is in the JSON line {"event":"server_listening", ..., "port": N}.
+        try:
+            with open(self.log_path, errors="replace") as f:
+                for line in f:
+                    if '"server_listening"' in line:
+                        try:
+                            event = json.loads(line)
+                        except ValueError:
+                            continue
+                        if event.get("event") == "server_listening" and event.get("port"):
+                            return int(event["port"])
+        except OSError:
+            pass
+        return None
+
+
+class FastApiServer(Server):
+    name = "fastapi"
+
+    def __init__(self, tmp, repo, workers):
+        super().__init__(tmp)
+        self.repo, self.workers = repo, workers
+        self.port = free_port()
+
+    def command(self):
+        return [sys.executable, os.path.join(HERE, "fastapi_server.py"), "--model-repository", self.repo,
+                "--port", str(self.port), "--workers", str(self.workers)]
+
+
+class NginxServer(Server):
+    name = "nginx"
+
+    def __init__(self, tmp, responses):
+        super().__init__(tmp)
+        self.port = free_port()
+        self.prefix = os.path.join(tmp, "nginx")
+        os.makedirs(os.path.join(self.prefix, "static"), exist_ok=True)
+        # Started as root, nginx runs its workers as 'nobody': they must be able to reach the files.
+        for d in (tmp, self.prefix, os.path.join(self.prefix, "static")):
+            os.chmod(d, 0o755)
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        self.how = {}
+        locations = ["    location = /v2/health/ready { default_type application/json; return 200 '{\"ready\":true}'; }"]
+        for model, body in responses.items():
+            text = body.decode()
+            if len(text) < 3000 and not any(c in text for c in "'$\\"):
+                # Small enough for one nginx config token (4 KiB): answered from memory.
+                self.how[model] = "return"
+                locations.append(f"    location = /v2/models/{model}/infer "
+                                 f"{{ default_type application/json; return 200 '{text}'; }}")
+            else:
+                # Too long for the config: a static file. error_page turns the 405 into an internal
+                # redirect, which nginx makes a GET, of the file (the usual idiom for POST to a file).
+                self.how[model] = "static file"
+                with open(os.path.join(self.prefix, "static", f"{model}.json"), "wb") as f:
+                    f.write(body)
+                os.chmod(os.path.join(self.prefix, "static", f"{model}.json"), 0o644)
+                locations.append(f"    location = /v2/models/{model}/infer "
+                                 f"{{ error_page 405 =200 /fixed/{model}.json; return 405; }}")
+        locations.append(f"    location /fixed/ {{ internal; alias {self.prefix}/static/; "
+                         f"default_type application/json; }}")
+        with open(self.conf, "w") as f:
+            f.write(f"""worker_processes {os.cpu_count() or 1};
+pid {self.prefix}/nginx.pid;
+error_log {self.prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {self.prefix}/client_body;
+  proxy_temp_path {self.prefix}/proxy;
+  fastcgi_temp_path {self.prefix}/fastcgi;
+  uwsgi_temp_path {self.prefix}/uwsgi;
+  scgi_temp_path {self.prefix}/scgi;
+  client_max_body_size 64m;
+  keepalive_requests 1000000;
+  open_file_cache max=16;
+  server {{
+    listen 127.0.0.1:{self.port};
+{chr(10).join(locations)}
+  }}
+}}
+""")
+
+    def command(self):
+        return [shutil.which("nginx") or "nginx", "-p", self.prefix, "-c", self.conf,
+                "-e", os.path.join(self.prefix, "error.log"), "-g", "daemon off;"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Measurements
+
+def check_answer(server, model, body, headers, reference):
+    """One request; the server must answer 200 with the reference output (nginx: any 200)."""
+    status, data, seconds = http("POST", server.url(model), body, headers)
+    if status != 200:
+        raise BenchError(f"{server.name}/{model}: HTTP {status}: {data[:300]!r}")
+    try:
+        out = json.loads(data)["outputs"][0]
+        got = np.asarray(out["data"], dtype=np.float32).reshape(out["shape"])
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise BenchError(f"{server.name}/{model}: response is not a KServe v2 answer ({e!r}): {data[:300]!r}")
+    if got.shape != reference.shape or not np.allclose(got, reference, rtol=1e-3,
+                                                       atol=1e-4 * max(1.0, float(np.abs(reference).max()))):
+        diff = float(np.abs(got - reference).max()) if got.shape == reference.shape else float("nan")
+        raise BenchError(f"{server.name}/{model}: output differs from onnxruntime's (max abs diff {diff})")
+    return seconds
+
+
+def idle_latency(server, model, body, headers, probes=3):
+    seconds = []
+    for _ in range(probes):
+        status, data, t = http("POST", server.url(model), body, headers)
+        if status != 200:
+            raise BenchError(f"{server.name}/{model}: HTTP {status}: {data[:300]!r}")
+        seconds.append(t)
+    return min(seconds)
+
+
+def settle(server, model, body, headers, baseline, timeout):
+    """Waits until requests left running by the previous wrk run have finished: wrk closes its
+    connections when its time is up, but a server may still be computing their answers, which would
+    steal the CPU from the next point. Idle means one request is again about as fast as when idle."""
+    start = time.monotonic()
+    limit = max(2 * baseline, baseline + 0.005)
+    while time.monotonic() - start < timeout:
+        status, _, seconds = http("POST", server.url(model), body, headers, timeout=timeout)
+        if status == 200 and seconds <= limit:
+            return time.monotonic() - start, True
+    return time.monotonic() - start, False
+
+
+def run_wrk(url, body_path, header_length, concurrency, seconds, timeout):
+    threads = max(1, min(concurrency, os.cpu_count() or 1))
+    env = dict(os.environ, BENCH_BODY=body_path, BENCH_HEADER_LENGTH=str(header_length or ""))
+    cmd = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s",
+           "--timeout", f"{max(1, round(timeout))}s", "--latency", "-s", os.path.join(HERE, "infer.lua"), url]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + timeout + 60)
+    for line in r.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    raise BenchError(f"wrk gave no result (exit {r.returncode}): {r.stdout[-500:]} {r.stderr[-500:]}")
+
+
+def summarize(raw, concurrency):
+    seconds = raw["duration_us"] / 1e6
+    errors = sum(raw["errors"].values())
+    ok = raw["requests"] > 0
+    return {
+        "concurrency": concurrency,
+        "requests": raw["requests"],
+        "seconds": round(seconds, 3),
+        "req_per_s": round(raw["requests"] / seconds, 1) if seconds > 0 else 0.0,
+        "p50_ms": round(raw["latency_us"]["p50"] / 1000, 3) if ok else None,
+        "p99_ms": round(raw["latency_us"]["p99"] / 1000, 3) if ok else None,
+        "mean_ms": round(raw["latency_us"]["mean"] / 1000, 3) if ok else None,
+        "errors": raw["errors"],
+        "valid": ok and errors == 0,
+        "wrk": raw,
+    }
+
+
+def measure_model(server, model, inp, model_path, m, results, args):
+    """All concurrency points of one server on one model, into m["points"]. For Berth, the in-process
+    `berth bench` of the same model runs just before the first point, while the server is idle, so
+    that the two numbers the overhead compares are taken as close together as this machine allows."""
+    body, headers = inp["body"], inp["headers"]
+    if server.name != "nginx":
+        check_answer(server, model, body, headers, inp["reference"])
+    baseline = idle_latency(server, model, body, headers)
+    m["idle_latency_ms"] = round(baseline * 1000, 3)
+    for i, c in enumerate(args.concurrency):
+        waited, ok = settle(server, model, body, headers, baseline, args.settle_timeout)
+        if args.warmup > 0:
+            run_wrk(server.url(model), inp["body_path"], inp["header_length"], c, args.warmup, args.wrk_timeout)
+            waited2, ok2 = settle(server, model, body, headers, baseline, args.settle_timeout)
+            waited, ok = waited + waited2, ok and ok2
+        if server.name == "berth" and i == 0:
+            try:
+                results["in_process"][model] = berth_bench(args.berth, model_path, args.bench_iterations)
+            except (BenchError, subprocess.TimeoutExpired, ValueError) as e:
+                results["in_process"][model] = {"error": str(e)}
+                log(f"in-process bench of {model} failed: {e}")
+        raw = run_wrk(server.url(model), inp["body_path"], inp["header_length"], c, args.duration, args.wrk_timeout)
+        point = summarize(raw, c)
+        point["settle_s"] = round(waited, 2)
+        if not ok:
+            point["note"] = f"server still busy with earlier requests after {args.settle_timeout:.0f} s"
+        m["points"].append(point)
+        log(f"{server.name} {model} c={c}: {point['req_per_s']} req/s, p50 {point['p50_ms']} ms, "
+            f"p99 {point['p99_ms']} ms, errors {point['errors']}")
+
+
+def berth_bench(binary, model_path, iterations):
+    cmd = [binary, "bench", model_path, "--json", "--iterations", str(iterations), "--warmup", "2"]
+    log("in-process: " + " ".join(cmd))
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    for line in reversed(r.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise BenchError(f"berth bench failed (exit {r.returncode}): {r.stderr[-500:]}")
+
+
+def loadavg():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+def best(points):
+    valid = [p for p in points if p["valid"]]
+    return max(valid, key=lambda p: p["req_per_s"]) if valid else None
+
+
+def ratios(results, args):
+    """The three numbers issue 3 targets, from the measured points."""
+    def points(server, model):
+        return results.get(server, {}).get("models", {}).get(model, {}).get("points", [])
+
+    def at(server, model, c):
+        return next((p for p in points(server, model) if p["concurrency"] == c and p["valid"]), None)
+
+    out = {}
+    for other, key, target in (("fastapi", "berth_over_fastapi_tiny", TARGET_FASTAPI_RATIO),
+                               ("nginx", "berth_over_nginx_tiny", TARGET_NGINX_FRACTION)):
+        per_c = {}
+        for c in args.concurrency:
+            b, o = at("berth", "tiny_mlp", c), at(other, "tiny_mlp", c)
+            per_c[str(c)] = round(b["req_per_s"] / o["req_per_s"], 3) if b and o and o["req_per_s"] else None
+        b, o = best(points("berth", "tiny_mlp")), best(points(other, "tiny_mlp"))
+        peak = round(b["req_per_s"] / o["req_per_s"], 3) if b and o and o["req_per_s"] else None
+        out[key] = {"per_concurrency": per_c, "peak": peak, "target": target,
+                    "met": None if peak is None else peak >= target}
+    served = at("berth", "resnet18", 1)
+    inproc = results.get("in_process", {}).get("resnet18")
+    if served and inproc and inproc.get("p50_ms"):
+        diff = served["p50_ms"] - inproc["p50_ms"]
+        pct = 100.0 * diff / inproc["p50_ms"]
+        out["berth_overhead_resnet18"] = {"served_p50_ms": served["p50_ms"], "in_process_p50_ms": inproc["p50_ms"],
+                                          "overhead_ms": round(diff, 3), "overhead_percent": round(pct, 2),
+                                          "target_percent": TARGET_OVERHEAD_PERCENT,
+                                          "met": pct <= TARGET_OVERHEAD_PERCENT}
+    else:
+        out["berth_overhead_resnet18"] = None
+    return out
+
+
+def short(text, limit=120):
+    line = (text.splitlines() or [""])[0].replace("|", "/")
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def fmt(v, digits=1):
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def markdown(report):
+    env, args = report["environment"], report["settings"]
+    lines = [f"## Serving overhead — {report['started']}", "",
+             f"{env['cpus']} CPUs ({env['cpu_model']}), load average {env['loadavg_start']} at start, "
+             f"{env['loadavg_end']} at end; wrk on loopback, {args['duration']} s per point after "
+             f"{args['warmup']} s warm-up; "
+             + (f"FastAPI with {args['fastapi_workers']} uvicorn worker(s); " if "fastapi" in args["servers"] else "")
+             + f"{env['berth_version']}; commit {env['git_commit']}.", ""]
+    if env["loaded"]:
+        lines += ["**Measured on a loaded, shared machine: the absolute numbers and the ratios are indicative "
+                  "only.**", ""]
+    lines += ["| server | model | input | conc | req/s | p50 ms | p99 ms | errors |",
+              "|---|---|---|---:|---:|---:|---:|---|"]
+    for server in args["servers"]:
+        s = report["results"].get(server, {})
+        if "error" in s and not s.get("models"):
+            lines.append(f"| {server} | – | – | – | – | – | – | not measured: {short(s['error'])} |")
+            continue
+        for model in args["models"]:
+            m = s.get("models", {}).get(model, {})
+            if "error" in m:
+                lines.append(f"| {server} | {model} | – | – | – | – | – | not measured: {short(m['error'])} |")
+                continue
+            for p in m.get("points", []):
+                errs = ", ".join(f"{k} {v}" for k, v in p["errors"].items() if v) or "0"
+                if p["requests"] == 0:
+                    errs += " (no request finished)"
+                lines.append(f"| {server} | {model} | {m['encoding']} | {p['concurrency']} | {fmt(p['req_per_s'])} "
+                             f"| {fmt(p['p50_ms'], 2)} | {fmt(p['p99_ms'], 2)} | {errs} |")
+    static = [m for m, x in report["results"].get("nginx", {}).get("models", {}).items()
+              if x.get("nginx_response") == "static file"]
+    if static:
+        lines += ["", f"nginx answers {', '.join(static)} from a static file (the response is too long for an "
+                  "inline `return`), the others from memory."]
+    inproc = report["results"].get("in_process", {})
+    if inproc:
+        lines += ["", "| in-process `berth bench` | p50 ms | p99 ms | runs/s |", "|---|---:|---:|---:|"]
+        for model, b in inproc.items():
+            lines.append(f"| {model} | {fmt(b.get('p50_ms'), 3)} | {fmt(b.get('p99_ms'), 3)} | {fmt(b.get('runs_per_s'))} |")
+    rss = {s: r.get("rss_mib") for s, r in report["results"].items() if isinstance(r, dict) and r.get("rss_mib")}
+    if rss:
+        lines += ["", "Server RSS after its runs (MiB, process tree): "
+                  + ", ".join(f"{s} {v}" for s, v in rss.items()) + "."]
+    r = report["ratios"]
+    conc = [str(c) for c in args["concurrency"]]
+    lines += ["", "| ratio (tiny_mlp) | " + " | ".join(f"c={c}" for c in conc) + " | peak | target | met |",
+              "|---|" + "---:|" * len(conc) + "---:|---|---|"]
+    for key, label, target in (("berth_over_fastapi_tiny", "Berth / FastAPI req/s", "≥ 10×"),
+                               ("berth_over_nginx_tiny", "Berth / nginx req/s", "≥ 0.5×")):
+        x = r[key]
+        met = "n/a" if x["met"] is None else ("yes" if x["met"] else "no")
+        lines.append(f"| {label} | " + " | ".join(fmt(x["per_concurrency"].get(c), 2) for c in conc)
+                     + f" | {fmt(x['peak'], 2)} | {target} | {met} |")
+    o = r["berth_overhead_resnet18"]
+    lines.append("")
+    if o:
+        lines.append(f"ResNet-18 server overhead: Berth p50 at concurrency 1 {o['served_p50_ms']:.2f} ms − in-process "
+                     f"p50 {o['in_process_p50_ms']:.2f} ms = {o['overhead_ms']:.2f} ms = **{o['overhead_percent']:.1f} %** "
+                     f"(target ≤ {o['target_percent']:.0f} %: {'met' if o['met'] else 'not met'})"
+                     + ("; negative means the difference is inside this machine's noise." if o["overhead_ms"] < 0 else "."))
+    else:
+        lines.append("ResNet-18 server overhead: n/a (needs Berth on resnet18 at concurrency 1 and the in-process bench).")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+
+def main(argv):
+    args = parse_args(argv)
+    started = datetime.datetime.now().astimezone()
+    if "berth" in args.servers:
+        if not os.access(args.berth, os.X_OK):
+            sys.exit(f"bench_serve: no berth binary at '{args.berth}' (build it: tools/build.sh berth, or pass --berth)")
+    tmp = tempfile.mkdtemp(prefix="berth-bench-serve-")
+    repo = os.path.join(tmp, "repo")
+    servers = []
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    report = {"started": started.isoformat(timespec="seconds"), "settings": {
+        "duration": args.duration, "warmup": args.warmup, "concurrency": args.concurrency,
+        "servers": args.servers, "models": args.models, "resnet_encoding": args.resnet_encoding,
+        "fastapi_workers": args.fastapi_workers, "wrk_timeout": args.wrk_timeout,
+        "bench_iterations": args.bench_iterations}, "results": {}}
+    try:
+        log(f"making models in {repo}")
+        paths = models.make_repository(repo, args.models)
+        import onnxruntime as ort
+        inputs = {}
+        for model in args.models:
+            x = models.make_input(model)
+            ref = ort.InferenceSession(paths[model], providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+            encoding = args.resnet_encoding if model == "resnet18" else "json"
+            body, header_length = models.request_body(model, x, encoding)
+            body_path = os.path.join(tmp, f"{model}.{encoding}.body")
+            with open(body_path, "wb") as f:
+                f.write(body)
+            headers = {"Content-Type": "application/json"}
+            if header_length is not None:
+                headers = {"Content-Type": "application/octet-stream",
+                           "Inference-Header-Content-Length": str(header_length)}
+            inputs[model] = {"body": body, "body_path": body_path, "header_length": header_length,
+                             "headers": headers, "encoding": encoding, "reference": ref,
+                             "response": models.response_body(model, ref)}
+
+        env = {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "platform": platform.platform(),
+               "loadavg_start": loadavg(), "berth_version": berth_version(args.berth),
+               "wrk": tool_version(["wrk", "-v"]), "nginx": tool_version(["nginx", "-v"]),
+               "git_commit": git_commit()}
+        report["environment"] = env
+
+        if "berth" in args.servers:
+            report["results"]["in_process"] = {}
+        for name in args.servers:
+            if name == "berth":
+                server = BerthServer(tmp, args.berth, repo)
+            elif name == "fastapi":
+                server = FastApiServer(tmp, repo, args.fastapi_workers)
+            else:
+                server = NginxServer(tmp, {m: inputs[m]["response"] for m in args.models})
+            servers.append(server)
+            result = report["results"].setdefault(name, {"models": {}})
+            try:
+                server.start(args.startup_timeout)
+            except BenchError as e:
+                log(str(e))
+                result["error"] = str(e)
+                server.stop()
+                continue
+            log(f"{name}: ready on port {server.port}")
+            for model in args.models:
+                m = result["models"].setdefault(model, {"encoding": inputs[model]["encoding"], "points": []})
+                if name == "nginx":
+                    m["nginx_response"] = server.how[model]
+                try:
+                    measure_model(server, model, inputs[model], paths[model], m, report["results"], args)
+                except (BenchError, subprocess.TimeoutExpired) as e:
+                    log(str(e))
+                    m["error"] = str(e)
+            result["rss_mib"] = server.rss_mib()
+            server.stop()
+            result["exit_code"] = server.exit_code
+            log(f"{name}: stopped (exit code {server.exit_code}), RSS before stop {result['rss_mib']} MiB")
+
+        env["loadavg_end"] = loadavg()
+        env["loaded"] = bool(env["loadavg_start"] and max(env["loadavg_start"][0], env["loadavg_end"][0])
+                             > 0.5 * (env["cpus"] or 1))
+        report["ratios"] = ratios(report["results"], args)
+        table = markdown(report)
+        os.makedirs(args.out, exist_ok=True)
+        stem = os.path.join(args.out, "serve-" + started.strftime("%Y%m%d-%H%M%S"))
+        with open(stem + ".json", "w") as f:
+            json.dump(report, f, indent=2)
+        with open(stem + ".md", "w") as f:
+            f.write(table)
+        print(table)
+        log(f"wrote {stem}.json and {stem}.md")
+        return 0
+    except KeyboardInterrupt as e:
+        log(f"interrupted ({e}); stopping servers")
+        return 130
+    finally:
+        for server in servers:
+            server.stop(timeout=10)
+        if args.keep_temp:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_version(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (r.stdout + r.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def berth_version(binary):
+    return tool_version([binary, "--version"]) if os.access(binary, os.X_OK) else None
+
+
+def git_commit():
+    try:
+        r = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                           timeout=10)
+        return r.stdout.strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,75 @@
+// ServerMetrics: the series Berth exports and their Prometheus text form.
+#include "server/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "server/inference_server.h"
+
+namespace berth {
+namespace {
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+TEST(ServerMetrics, RecordsCountsHistogramsAndGauges) {
+  ServerMetrics metrics;
+  InferenceTimings timings{5, 20, 300, 40};
+  metrics.RecordSuccess("m", "1", 4, 400, timings);
+  metrics.RecordSuccess("m", "1", 2, 30000, timings);
+  metrics.RecordFailure("m", "1", "invalid_argument");
+  metrics.AddInflight("m", 2);
+  metrics.AddInflight("m", -1);
+  metrics.SetModelReady("m", "1", true);
+  metrics.RecordLoadFailure("broken");
+  metrics.AddOpenConnections("http", 3);
+  metrics.RecordHttpRequest("POST", 200);
+  metrics.RecordHttpRequest("POST", 200);
+  const std::string text = metrics.Serialize();
+  EXPECT_TRUE(Has(text, "berth_inference_request_success{model=\"m\",version=\"1\"} 2")) << text;
+  EXPECT_TRUE(Has(text, "berth_inference_count{model=\"m\",version=\"1\"} 6"));
+  EXPECT_TRUE(Has(text, "berth_inference_exec_count{model=\"m\",version=\"1\"} 2"));
+  EXPECT_TRUE(Has(
+      text,
+      "berth_inference_request_failure{model=\"m\",reason=\"invalid_argument\",version=\"1\"} 1"));
+  EXPECT_TRUE(Has(
+      text, "berth_inference_request_duration_us_bucket{model=\"m\",version=\"1\",le=\"500\"} 1"));
+  EXPECT_TRUE(
+      Has(text,
+          "berth_inference_request_duration_us_bucket{model=\"m\",version=\"1\",le=\"50000\"} 2"));
+  EXPECT_TRUE(
+      Has(text, "berth_inference_request_duration_us_sum{model=\"m\",version=\"1\"} 30400"));
+  EXPECT_TRUE(
+      Has(text, "berth_inference_compute_infer_duration_us_count{model=\"m\",version=\"1\"} 2"));
+  EXPECT_TRUE(Has(text, "berth_inference_pending_request_count{model=\"m\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_model_ready{model=\"m\",version=\"1\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_model_load_failures_total{model=\"broken\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_open_connections{protocol=\"http\"} 3"));
+  EXPECT_TRUE(Has(text, "berth_http_requests_total{code=\"200\",method=\"POST\"} 2"));
+  EXPECT_TRUE(Has(text, "# TYPE process_cpu_seconds_total counter"));
+  EXPECT_NE(text.find("\nprocess_resident_memory_bytes "), std::string::npos);
+}
+
+TEST(ServerMetrics, ConcurrentUpdatesAreCounted) {
+  ServerMetrics metrics;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&metrics, t] {
+      for (int i = 0; i < 1000; ++i) {
+        metrics.RecordSuccess("m" + std::to_string(i % 3), "1", 1, i, InferenceTimings{});
+        metrics.RecordHttpRequest(t % 2 ? "GET" : "POST", 200);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const std::string text = metrics.Serialize();
+  EXPECT_TRUE(Has(text, "berth_inference_request_success{model=\"m0\",version=\"1\"} 1336"))
+      << text;
+  EXPECT_TRUE(Has(text, "berth_http_requests_total{code=\"200\",method=\"GET\"} 2000"));
+}
+
+}  // namespace
+}  // namespace berth
