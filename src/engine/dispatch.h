@@ -7,8 +7,18 @@
 //   }, ctx.NodeLabel());
 //
 // The type set is a bit mask; a dtype outside it gives an error naming the type and the node.
+// VisitType instantiates the callback for every type (strings included). Code that can only compile
+// for some types (arithmetic, say) uses VisitOf instead, which instantiates it only for the listed
+// C++ types; an entry may also be a TypeList such as FloatTypes:
+//
+//   return VisitOf<FloatTypes, int32_t>(t.dtype(), [&](auto tag) -> Status { ... }, where);
+//
+// (Inside RETURN_IF_ERROR / ASSIGN_OR_RETURN the comma in VisitOf<A, B> splits the macro argument:
+// name the list there, as NumericOrBoolTypes does.)
 
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "berth/data_type.h"
 #include "berth/status.h"
@@ -57,6 +67,65 @@ Status VisitType(DataType type, TypeSet allowed, F&& f, const std::string& where
     case DataType::kString: return f(TypeTag<std::string>{});
     default: return UnsupportedType(type, where);
   }
+}
+
+// ---- Compile-time type lists ----
+
+template <typename... Ts>
+struct TypeList {};
+
+namespace dispatch_internal {
+template <typename T>
+struct AsList {
+  using type = TypeList<T>;
+};
+template <typename... Ts>
+struct AsList<TypeList<Ts...>> {
+  using type = TypeList<Ts...>;
+};
+template <typename... Lists>
+struct ConcatLists {
+  using type = TypeList<>;
+};
+template <typename... As>
+struct ConcatLists<TypeList<As...>> {
+  using type = TypeList<As...>;
+};
+template <typename... As, typename... Bs, typename... Rest>
+struct ConcatLists<TypeList<As...>, TypeList<Bs...>, Rest...> {
+  using type = typename ConcatLists<TypeList<As..., Bs...>, Rest...>::type;
+};
+
+template <typename... Ts, typename F>
+Status VisitList(TypeList<Ts...>, DataType type, F&& f, const std::string& where) {
+  Status status;
+  const bool found =
+      ((DataTypeOf<Ts>::value == type ? (status = f(TypeTag<Ts>{}), true) : false) || ...);
+  if (!found) return UnsupportedType(type, where);
+  return status;
+}
+}  // namespace dispatch_internal
+
+// One TypeList of all the entries, each a C++ type or a TypeList: Concat<FloatTypes, bool>.
+template <typename... Ts>
+using Concat =
+    typename dispatch_internal::ConcatLists<typename dispatch_internal::AsList<Ts>::type...>::type;
+
+using FloatTypes = TypeList<float, double, Float16, BFloat16>;
+using SignedIntTypes = TypeList<int8_t, int16_t, int32_t, int64_t>;
+using UnsignedIntTypes = TypeList<uint8_t, uint16_t, uint32_t, uint64_t>;
+using IntTypes = Concat<SignedIntTypes, UnsignedIntTypes>;
+using SignedTypes = Concat<FloatTypes, SignedIntTypes>;
+using NumericTypes = Concat<FloatTypes, IntTypes>;
+using NumericOrBoolTypes = Concat<NumericTypes, bool>;
+using BoolTypes = TypeList<bool>;
+using StringTypes = TypeList<std::string>;
+
+// Calls f(TypeTag<T>{}) for the T among Ts (C++ types or TypeLists) whose DataType is `type`; only
+// those types are instantiated. A dtype outside them gives an error naming the type and `where`.
+template <typename... Ts, typename F>
+Status VisitOf(DataType type, F&& f, const std::string& where) {
+  return dispatch_internal::VisitList(Concat<Ts...>{}, type, std::forward<F>(f), where);
 }
 
 // Arithmetic type used to compute on T: float for the 16-bit floats, T otherwise.

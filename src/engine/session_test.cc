@@ -260,3 +260,28 @@ TEST(SessionTest, InlinesSchemaFunctions) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+// Inputs that once crashed the loader (found by fuzz/model_loader_fuzz): each must load or fail
+// with a Status.
+TEST(SessionTest, FuzzRegressionsDoNotCrash) {
+  fs::path dir = fs::path(BERTH_SOURCE_DIR) / "fuzz" / "regressions" / "model_loader";
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    auto bytes = ReadFileBytes(entry.path().string());
+    ASSERT_TRUE(bytes.ok());
+    auto s = Session::LoadFromBytes(*bytes, "");
+    if (s.ok()) {
+      SUCCEED() << entry.path() << " loads";
+    } else {
+      EXPECT_FALSE(s.status().message().empty()) << entry.path();
+    }
+    ++count;
+  }
+  EXPECT_GT(count, 0);
+}
+
+}  // namespace
+}  // namespace berth

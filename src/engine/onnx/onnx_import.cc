@@ -1,6 +1,7 @@
 #include "engine/onnx/onnx_import.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
@@ -170,7 +171,60 @@ int InlineFunctionsOnce(onnx::GraphProto* graph, const LocalFunctions& locals, c
   return expanded;
 }
 
+// Control-flow attributes that libonnx's inference functions index with unchecked (our fuzzer
+// crashed ScanInferenceFunctionOpset9 through a corrupted num_scan_inputs).
+bool ControlFlowIsConsistent(const onnx::GraphProto& graph) {
+  for (const auto& node : graph.node()) {
+    const onnx::GraphProto* body = nullptr;
+    for (const auto& attr : node.attribute()) {
+      if (attr.has_g()) {
+        if (!ControlFlowIsConsistent(attr.g())) return false;
+        if (attr.name() == "body") body = &attr.g();
+        if ((attr.name() == "then_branch" || attr.name() == "else_branch") &&
+            attr.g().output_size() != node.output_size()) {
+          return false;
+        }
+      }
+      for (const auto& g : attr.graphs())
+        if (!ControlFlowIsConsistent(g)) return false;
+    }
+    if (!node.domain().empty() && node.domain() != "ai.onnx") continue;
+    if (node.op_type() == "Scan") {
+      int64_t num_scan = -1;
+      for (const auto& attr : node.attribute())
+        if (attr.name() == "num_scan_inputs") num_scan = attr.i();
+      if (!body || num_scan < 0 || num_scan > node.input_size()) return false;
+      if (body->input_size() > node.input_size() || body->output_size() != node.output_size()) return false;
+      for (const auto& attr : node.attribute()) {
+        if ((attr.name() == "scan_input_axes" || attr.name() == "scan_input_directions") && attr.ints_size() > num_scan) return false;
+        if ((attr.name() == "scan_output_axes" || attr.name() == "scan_output_directions") &&
+            attr.ints_size() > node.output_size()) {
+          return false;
+        }
+      }
+    } else if (node.op_type() == "Loop") {
+      if (!body || node.input_size() < 2 || body->input_size() != node.input_size() ||
+          body->output_size() < node.input_size() - 1) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// libonnx's shape inference trusts the model; only a model that passes ONNX's checker and our
+// control-flow checks is given to it. (Inference is best effort: what it skips is found at run time.)
+bool SafeForShapeInference(const onnx::ModelProto& model) {
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return ControlFlowIsConsistent(model.graph());
+}
+
 void RunShapeInference(onnx::ModelProto* model) {
+  if (!SafeForShapeInference(*model)) return;
   try {
     onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*strict_mode=*/0, /*data_prop=*/false);
     onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), opts);
@@ -374,7 +428,7 @@ StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const I
     if (onnx_opset->second < 1) return InvalidArgument("invalid ai.onnx opset version " + std::to_string(onnx_opset->second));
   }
 
-  if (options.infer_shapes || options.registry) RunShapeInference(&proto);
+  if (options.infer_shapes) RunShapeInference(&proto);
 
   LocalFunctions locals;
   for (const auto& fn : proto.functions()) locals[{fn.domain(), fn.name()}] = &fn;
@@ -383,7 +437,7 @@ StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const I
     for (int round = 0; round < 8; ++round) {
       int n = InlineFunctionsOnce(proto.mutable_graph(), locals, opsets, options.registry, &serial);
       if (n == 0) break;
-      RunShapeInference(&proto);  // expanded bodies may feed further context-dependent functions
+      if (options.infer_shapes) RunShapeInference(&proto);  // bodies may feed further context-dependent functions
     }
   }
 

@@ -60,6 +60,24 @@ std::string CompareTensors(const Tensor& actual, const Tensor& expected, double 
   return berth::CompareTensors(actual, expected, rtol, atol);
 }
 
+Tensor RunOpOutput(const OpTest& test, int index) {
+  auto out = RunOp(test);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  if (!out.ok()) return Tensor();
+  if (index < 0 || static_cast<size_t>(index) >= out->size()) {
+    ADD_FAILURE() << test.op_type << " has no output " << index;
+    return Tensor();
+  }
+  return (*out)[static_cast<size_t>(index)].tensor();
+}
+
+std::vector<Value> RunOpOutputs(const OpTest& test) {
+  auto out = RunOp(test);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  return out.ok() ? *out
+                  : std::vector<Value>(static_cast<size_t>(test.num_outputs), Value(Tensor()));
+}
+
 void ExpectTensorNear(const Tensor& actual, const Tensor& expected, double rtol, double atol) {
   std::string diff = berth::CompareTensors(actual, expected, rtol, atol);
   EXPECT_TRUE(diff.empty()) << diff;

@@ -31,6 +31,12 @@ struct OpTest {
 // Builds a one-node model and runs it. Inputs are graph inputs (no shape validation).
 StatusOr<std::vector<Value>> RunOp(const OpTest& test);
 
+// RunOp for tests that expect the run to succeed. A failed run is a (non-fatal) gtest failure;
+// RunOpOutput then gives an empty Tensor (so the comparison that follows fails too) and
+// RunOpOutputs gives test.num_outputs empty tensors.
+Tensor RunOpOutput(const OpTest& test, int index = 0);
+std::vector<Value> RunOpOutputs(const OpTest& test);
+
 Attribute IntAttr(int64_t v);
 Attribute FloatAttr(float v);
 Attribute StringAttr(std::string v);

@@ -36,6 +36,7 @@ void RegisterNnKernels(KernelRegistry& registry) {
   // Softmax family.
   registry.Register("", "Softmax", nn::CreateSoftmax, 1);
   registry.Register("", "LogSoftmax", nn::CreateLogSoftmax, 1);
+  registry.Register("", "NegativeLogLikelihoodLoss", nn::CreateNegativeLogLikelihoodLoss, 12);
   registry.Register("", "Hardmax", nn::CreateHardmax, 1);
 
   // Resampling.

@@ -181,8 +181,8 @@ class PReluKernel final : public OpKernel {
       slope_view = slope->Reshaped(std::move(channel_shape));
     }
     using Types = Concat<FloatTypes, TypeList<int32_t, int64_t, uint32_t, uint64_t>>;
-    return Dispatch(
-        Types{}, x->dtype(),
+    return VisitOf<Types>(
+        x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
           return RunBinary<T, T, T>(ctx, *x, slope_view, PReluOp{});

@@ -13,6 +13,7 @@ using testing::ExpectTensorNear;
 using testing::FloatAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 
 // An OpTest for `op_type` at the default opset.
 OpTest MakeTest(std::string op_type) {
@@ -22,18 +23,12 @@ OpTest MakeTest(std::string op_type) {
 }
 using testing::StringAttr;
 
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
-
 Tensor Act(const std::string& op, std::vector<float> x,
            std::map<std::string, Attribute> attrs = {}) {
   OpTest t = MakeTest(op);
   t.inputs = {Tensor::FromVector<float>({static_cast<int64_t>(x.size())}, x)};
   t.attributes = std::move(attrs);
-  return RunFirst(t);
+  return RunOpOutput(t);
 }
 
 Tensor F(std::vector<float> v) {
@@ -44,7 +39,7 @@ TEST(ActivationsTest, ReluFamily) {
   ExpectTensorEq(Act("Relu", {-1, 0, 2}), F({0, 0, 2}));
   OpTest int_relu = MakeTest("Relu");
   int_relu.inputs = {Tensor::FromVector<int8_t>({3}, {-5, 0, 7})};
-  ExpectTensorEq(RunFirst(int_relu), Tensor::FromVector<int8_t>({3}, {0, 0, 7}));
+  ExpectTensorEq(RunOpOutput(int_relu), Tensor::FromVector<int8_t>({3}, {0, 0, 7}));
   ExpectTensorNear(Act("LeakyRelu", {-1, 3}), F({-0.01f, 3}));
   ExpectTensorNear(Act("LeakyRelu", {-2, 3}, {{"alpha", FloatAttr(0.5f)}}), F({-1, 3}));
   ExpectTensorNear(Act("ThresholdedRelu", {0.5f, 1.0f, 2.0f}), F({0, 0, 2}));
@@ -95,14 +90,14 @@ TEST(ActivationsTest, Shrink) {
   ints.inputs = {Tensor::FromVector<int32_t>({3}, {-5, 0, 5})};
   ints.attributes["lambd"] = FloatAttr(1.5f);
   ints.attributes["bias"] = FloatAttr(1.5f);
-  ExpectTensorEq(RunFirst(ints), Tensor::FromVector<int32_t>({3}, {-3, 0, 3}));
+  ExpectTensorEq(RunOpOutput(ints), Tensor::FromVector<int32_t>({3}, {-3, 0, 3}));
 }
 
 TEST(ActivationsTest, PReluBroadcastsSlope) {
   OpTest t = MakeTest("PRelu");
   t.inputs = {Tensor::FromVector<float>({2, 2, 2}, {-1, 1, -2, 2, -3, 3, -4, 4}),
               Tensor::FromVector<float>({2, 1}, {0.5f, 0.25f})};
-  ExpectTensorNear(RunFirst(t),
+  ExpectTensorNear(RunOpOutput(t),
                    Tensor::FromVector<float>({2, 2, 2}, {-0.5f, 1, -0.5f, 2, -1.5f, 3, -1, 4}));
 }
 
@@ -111,18 +106,18 @@ TEST(ActivationsTest, PReluOpset6SlopePerChannel) {
   t.opset = 6;
   t.inputs = {Tensor::FromVector<float>({1, 2, 2}, {-1, 1, -2, 2}),
               Tensor::FromVector<float>({2}, {0.5f, 0.25f})};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 2}, {-0.5f, 1, -0.5f, 2}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 2, 2}, {-0.5f, 1, -0.5f, 2}));
 }
 
 TEST(ActivationsTest, Float16AndDouble) {
   OpTest t = MakeTest("Sigmoid");
   t.inputs = {Tensor::FromVector<Float16>({2}, {Float16(0.0f), Float16(2.0f)})};
-  ExpectTensorNear(RunFirst(t),
+  ExpectTensorNear(RunOpOutput(t),
                    Tensor::FromVector<Float16>({2}, {Float16(0.5f), Float16(0.880797f)}), 1e-3,
                    1e-3);
   OpTest d = MakeTest("Elu");
   d.inputs = {Tensor::FromVector<double>({1}, {-1.0})};
-  ExpectTensorNear(RunFirst(d), Tensor::FromVector<double>({1}, {std::expm1(-1.0)}));
+  ExpectTensorNear(RunOpOutput(d), Tensor::FromVector<double>({1}, {std::expm1(-1.0)}));
 }
 
 }  // namespace

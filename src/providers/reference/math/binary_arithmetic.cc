@@ -134,12 +134,12 @@ class PowKernel final : public OpKernel {
       y_view = y->Reshaped(std::move(aligned));
     }
     using BaseTypes = Concat<FloatTypes, TypeList<int32_t, int64_t>>;
-    return Dispatch(
-        BaseTypes{}, x->dtype(),
+    return VisitOf<BaseTypes>(
+        x->dtype(),
         [&](auto base_tag) -> Status {
           using TA = typename decltype(base_tag)::type;
-          return Dispatch(
-              NumericTypes{}, y->dtype(),
+          return VisitOf<NumericTypes>(
+              y->dtype(),
               [&](auto exp_tag) -> Status {
                 using TB = typename decltype(exp_tag)::type;
                 return RunBinary<TA, TB, TA>(ctx, *x, y_view, PowOp{});

@@ -13,6 +13,7 @@ using testing::ExpectTensorNear;
 using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 
 // An OpTest for `op_type` at the default opset.
 OpTest MakeTest(std::string op_type) {
@@ -21,17 +22,11 @@ OpTest MakeTest(std::string op_type) {
   return t;
 }
 
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
-
 Tensor Binary(const std::string& op, Tensor a, Tensor b, int opset = 17) {
   OpTest t = MakeTest(op);
   t.opset = opset;
   t.inputs = {a, b};
-  return RunFirst(t);
+  return RunOpOutput(t);
 }
 
 TEST(BinaryArithmeticTest, SameShapeScalarAndBias) {
@@ -102,12 +97,12 @@ TEST(BinaryArithmeticTest, ModSignSemantics) {
   OpTest c = MakeTest("Mod");
   c.inputs = {a, b};
   c.attributes["fmod"] = IntAttr(1);
-  ExpectTensorEq(RunFirst(c), Tensor::FromVector<int32_t>({4}, {1, -1, 1, -1}));
+  ExpectTensorEq(RunOpOutput(c), Tensor::FromVector<int32_t>({4}, {1, -1, 1, -1}));
   OpTest f = MakeTest("Mod");
   f.inputs = {Tensor::FromVector<float>({2}, {-4.5f, 4.5f}),
               Tensor::FromVector<float>({2}, {2, -2})};
   f.attributes["fmod"] = IntAttr(1);
-  ExpectTensorNear(RunFirst(f), Tensor::FromVector<float>({2}, {-0.5f, 0.5f}));
+  ExpectTensorNear(RunOpOutput(f), Tensor::FromVector<float>({2}, {-0.5f, 0.5f}));
   ExpectTensorNear(Binary("Mod", Tensor::FromVector<double>({2}, {-4.5, 4.5}),
                           Tensor::FromVector<double>({2}, {2, -2})),
                    Tensor::FromVector<double>({2}, {1.5, -1.5}));
@@ -150,7 +145,7 @@ TEST(BinaryArithmeticTest, LegacyBroadcastAttribute) {
               Tensor::FromVector<float>({3}, {1, 2, 3})};
   t.attributes["broadcast"] = IntAttr(1);
   t.attributes["axis"] = IntAttr(1);
-  ExpectTensorEq(RunFirst(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<float>({2, 3, 2}, {1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
 }
 

@@ -22,8 +22,8 @@ class ClipKernel final : public OpKernel {
 
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
-    return Dispatch(
-        NumericTypes{}, x->dtype(),
+    return VisitOf<NumericTypes>(
+        x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
           using C = ComputeT<T>;

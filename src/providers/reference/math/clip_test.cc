@@ -12,6 +12,7 @@ using testing::ExpectTensorNear;
 using testing::FloatAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 
 // An OpTest for `op_type` at the default opset.
 OpTest MakeTest(std::string op_type) {
@@ -20,32 +21,26 @@ OpTest MakeTest(std::string op_type) {
   return t;
 }
 
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
-
 TEST(ClipTest, InputsFromOpset11) {
   Tensor x = Tensor::FromVector<float>({4}, {-5, 0.5f, 5, NAN});
   OpTest both = MakeTest("Clip");
   both.inputs = {x, Tensor::Scalar<float>(-1), Tensor::Scalar<float>(1)};
-  ExpectTensorNear(RunFirst(both), Tensor::FromVector<float>({4}, {-1, 0.5f, 1, NAN}));
+  ExpectTensorNear(RunOpOutput(both), Tensor::FromVector<float>({4}, {-1, 0.5f, 1, NAN}));
   OpTest max_only = MakeTest("Clip");
   max_only.inputs = {x, Value(), Tensor::Scalar<float>(0)};
-  ExpectTensorNear(RunFirst(max_only), Tensor::FromVector<float>({4}, {-5, 0, 0, NAN}));
+  ExpectTensorNear(RunOpOutput(max_only), Tensor::FromVector<float>({4}, {-5, 0, 0, NAN}));
   OpTest none = MakeTest("Clip");
   none.inputs = {x};
-  ExpectTensorNear(RunFirst(none), x);
+  ExpectTensorNear(RunOpOutput(none), x);
   OpTest inverted = MakeTest("Clip");
   inverted.inputs = {x, Tensor::Scalar<float>(2), Tensor::Scalar<float>(1)};
-  ExpectTensorNear(RunFirst(inverted), Tensor::FromVector<float>({4}, {1, 1, 1, NAN}));
+  ExpectTensorNear(RunOpOutput(inverted), Tensor::FromVector<float>({4}, {1, 1, 1, NAN}));
 }
 
 TEST(ClipTest, IntegersAndBadBounds) {
   OpTest t = MakeTest("Clip");
   t.inputs = {Tensor::FromVector<int8_t>({3}, {-100, 3, 100}), Tensor::Scalar<int8_t>(-5)};
-  ExpectTensorEq(RunFirst(t), Tensor::FromVector<int8_t>({3}, {-5, 3, 100}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int8_t>({3}, {-5, 3, 100}));
   OpTest wrong_type = MakeTest("Clip");
   wrong_type.inputs = {Tensor::FromVector<int8_t>({1}, {1}), Tensor::Scalar<float>(0)};
   EXPECT_FALSE(RunOp(wrong_type).ok());
@@ -61,12 +56,12 @@ TEST(ClipTest, AttributesBeforeOpset11) {
   t.inputs = {Tensor::FromVector<float>({3}, {-5, 0.5f, 5})};
   t.attributes["min"] = FloatAttr(-1);
   t.attributes["max"] = FloatAttr(1);
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({3}, {-1, 0.5f, 1}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({3}, {-1, 0.5f, 1}));
   OpTest defaults = MakeTest("Clip");
   defaults.opset = 6;
   defaults.inputs = {Tensor::FromVector<float>({2}, {-5e30f, 5e30f})};
   defaults.attributes["min"] = FloatAttr(0);
-  ExpectTensorNear(RunFirst(defaults), Tensor::FromVector<float>({2}, {0, 5e30f}));
+  ExpectTensorNear(RunOpOutput(defaults), Tensor::FromVector<float>({2}, {0, 5e30f}));
 }
 
 }  // namespace

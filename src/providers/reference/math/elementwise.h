@@ -1,6 +1,5 @@
 #pragma once
-// The machinery every element-wise reference kernel shares: compile-time type lists (so a kernel is
-// only instantiated for the types its operator allows), loading 16-bit floats as float, and a
+// The machinery every element-wise reference kernel shares: loading 16-bit floats as float, and a
 // broadcast plan that turns numpy broadcasting of N inputs into an outer loop over contiguous runs.
 //
 // The plan collapses the broadcast into "runs": within a run every input either advances one
@@ -27,45 +26,7 @@
 namespace berth::math {
 
 // ---------------------------------------------------------------------------------------------
-// Type lists and dispatch
-
-template <typename... Ts>
-struct TypeList {};
-
-template <typename... Lists>
-struct ConcatLists;
-template <typename... As>
-struct ConcatLists<TypeList<As...>> {
-  using type = TypeList<As...>;
-};
-template <typename... As, typename... Bs, typename... Rest>
-struct ConcatLists<TypeList<As...>, TypeList<Bs...>, Rest...> {
-  using type = typename ConcatLists<TypeList<As..., Bs...>, Rest...>::type;
-};
-template <typename... Lists>
-using Concat = typename ConcatLists<Lists...>::type;
-
-using FloatTypes = TypeList<float, double, Float16, BFloat16>;
-using SignedIntTypes = TypeList<int8_t, int16_t, int32_t, int64_t>;
-using UnsignedIntTypes = TypeList<uint8_t, uint16_t, uint32_t, uint64_t>;
-using IntTypes = Concat<SignedIntTypes, UnsignedIntTypes>;
-using SignedTypes = Concat<FloatTypes, SignedIntTypes>;
-using NumericTypes = Concat<FloatTypes, IntTypes>;
-using BoolTypes = TypeList<bool>;
-using StringTypes = TypeList<std::string>;
-
-// Calls f(TypeTag<T>{}) for the T in `List` whose DataType is `dtype`; only the listed types are
-// instantiated. A dtype outside the list is an error naming the type and `where`.
-template <typename... Ts, typename F>
-Status Dispatch(TypeList<Ts...>, DataType dtype, F&& f, const std::string& where) {
-  Status status;
-  bool found = false;
-  (void)((DataTypeOf<Ts>::value == dtype ? (found = true, status = f(TypeTag<Ts>{}), true)
-                                         : false) ||
-         ...);
-  if (!found) return UnsupportedType(dtype, where);
-  return status;
-}
+// Element types (the type lists and VisitOf come from engine/dispatch.h)
 
 template <typename T>
 constexpr bool kIsHalf = std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>;
@@ -257,8 +218,8 @@ class UnaryKernel final : public OpKernel {
 
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
-    return Dispatch(
-        Types{}, x->dtype(),
+    return VisitOf<Types>(
+        x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
           using TOut = std::conditional_t<std::is_void_v<OutT>, T, OutT>;
@@ -303,8 +264,8 @@ class BinaryKernel final : public OpKernel {
       ASSIGN_OR_RETURN(Shape aligned, legacy_.AlignB(a->shape(), b->shape(), ctx.NodeLabel()));
       b_view = b->Reshaped(std::move(aligned));
     }
-    return Dispatch(
-        Types{}, a->dtype(),
+    return VisitOf<Types>(
+        a->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
           using TOut = std::conditional_t<kBoolOut, bool, T>;

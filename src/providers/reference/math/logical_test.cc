@@ -8,6 +8,7 @@ namespace {
 using testing::ExpectTensorEq;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 
 // An OpTest for `op_type` at the default opset.
 OpTest MakeTest(std::string op_type) {
@@ -17,16 +18,10 @@ OpTest MakeTest(std::string op_type) {
 }
 using testing::StringAttr;
 
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
-
 Tensor Binary(const std::string& op, Tensor a, Tensor b) {
   OpTest t = MakeTest(op);
   t.inputs = {a, b};
-  return RunFirst(t);
+  return RunOpOutput(t);
 }
 
 TEST(LogicalTest, BoolOpsBroadcast) {
@@ -37,7 +32,7 @@ TEST(LogicalTest, BoolOpsBroadcast) {
   ExpectTensorEq(Binary("Xor", a, b), Tensor::FromVector<bool>({2, 2}, {0, 1, 1, 0}));
   OpTest n = MakeTest("Not");
   n.inputs = {b};
-  ExpectTensorEq(RunFirst(n), Tensor::FromVector<bool>({2}, {true, false}));
+  ExpectTensorEq(RunOpOutput(n), Tensor::FromVector<bool>({2}, {true, false}));
   OpTest wrong = MakeTest("And");
   wrong.inputs = {Tensor::FromVector<int32_t>({1}, {1}), Tensor::FromVector<int32_t>({1}, {1})};
   EXPECT_FALSE(RunOp(wrong).ok());
@@ -51,7 +46,7 @@ TEST(LogicalTest, BitwiseOps) {
   ExpectTensorEq(Binary("BitwiseXor", a, b), Tensor::FromVector<int32_t>({3}, {0b0110, -8, 5}));
   OpTest n = MakeTest("BitwiseNot");
   n.inputs = {Tensor::FromVector<uint8_t>({2}, {0, 0x0f})};
-  ExpectTensorEq(RunFirst(n), Tensor::FromVector<uint8_t>({2}, {0xff, 0xf0}));
+  ExpectTensorEq(RunOpOutput(n), Tensor::FromVector<uint8_t>({2}, {0xff, 0xf0}));
 }
 
 TEST(LogicalTest, BitShift) {
@@ -59,11 +54,11 @@ TEST(LogicalTest, BitShift) {
   left.inputs = {Tensor::FromVector<uint8_t>({3}, {16, 4, 1}),
                  Tensor::FromVector<uint8_t>({3}, {1, 2, 8})};
   left.attributes["direction"] = StringAttr("LEFT");
-  ExpectTensorEq(RunFirst(left), Tensor::FromVector<uint8_t>({3}, {32, 16, 0}));
+  ExpectTensorEq(RunOpOutput(left), Tensor::FromVector<uint8_t>({3}, {32, 16, 0}));
   OpTest right = MakeTest("BitShift");
   right.inputs = {Tensor::FromVector<uint64_t>({2}, {16, 1ull << 63}), Tensor::Scalar<uint64_t>(2)};
   right.attributes["direction"] = StringAttr("RIGHT");
-  ExpectTensorEq(RunFirst(right), Tensor::FromVector<uint64_t>({2}, {4, 1ull << 61}));
+  ExpectTensorEq(RunOpOutput(right), Tensor::FromVector<uint64_t>({2}, {4, 1ull << 61}));
   OpTest bad = MakeTest("BitShift");
   bad.inputs = left.inputs;
   bad.attributes["direction"] = StringAttr("UP");

@@ -13,6 +13,7 @@ using testing::ExpectTensorNear;
 using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 
 // An OpTest for `op_type` at the default opset.
 OpTest MakeTest(std::string op_type) {
@@ -21,16 +22,10 @@ OpTest MakeTest(std::string op_type) {
   return t;
 }
 
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
-
 Tensor Unary(const std::string& op, Tensor x) {
   OpTest t = MakeTest(op);
   t.inputs = {x};
-  return RunFirst(t);
+  return RunOpOutput(t);
 }
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -107,11 +102,11 @@ TEST(UnaryMathTest, IsNaNAndIsInf) {
   OpTest neg = MakeTest("IsInf");
   neg.inputs = {x};
   neg.attributes["detect_positive"] = IntAttr(0);
-  ExpectTensorEq(RunFirst(neg), Tensor::FromVector<bool>({4}, {false, false, false, true}));
+  ExpectTensorEq(RunOpOutput(neg), Tensor::FromVector<bool>({4}, {false, false, false, true}));
   OpTest pos = MakeTest("IsInf");
   pos.inputs = {Tensor::FromVector<double>({2}, {-INFINITY, INFINITY})};
   pos.attributes["detect_negative"] = IntAttr(0);
-  ExpectTensorEq(RunFirst(pos), Tensor::FromVector<bool>({2}, {false, true}));
+  ExpectTensorEq(RunOpOutput(pos), Tensor::FromVector<bool>({2}, {false, true}));
 }
 
 TEST(UnaryMathTest, EmptyAndScalar) {

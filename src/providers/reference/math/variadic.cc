@@ -67,8 +67,8 @@ class VariadicKernel final : public OpKernel {
     if (inputs.empty()) return InvalidArgument(ctx.NodeLabel() + ": needs at least one input");
     ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(shapes, ctx.NodeLabel()));
 
-    return Dispatch(
-        Types{}, inputs[0]->dtype(),
+    return VisitOf<Types>(
+        inputs[0]->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
           using C = ComputeT<T>;

@@ -2,9 +2,9 @@
 // The output type is the `dtype` attribute, defaulting to the input's type. See random_util.h for
 // seeding.
 
+#include "engine/dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/random_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -24,7 +24,7 @@ class BernoulliKernel : public OpKernel {
     misc::RandomEngine engine = misc::MakeRandomEngine(seed_);
     std::uniform_real_distribution<double> dist(0.0, 1.0);
     std::vector<double> p(static_cast<size_t>(x->numel()));
-    RETURN_IF_ERROR(misc::VisitFloat(
+    RETURN_IF_ERROR(VisitOf<FloatTypes>(
         x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;
@@ -34,7 +34,7 @@ class BernoulliKernel : public OpKernel {
           return Status::Ok();
         },
         where + ": input"));
-    return misc::VisitNumericOrBool(
+    return VisitOf<NumericOrBoolTypes>(
         out_type,
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

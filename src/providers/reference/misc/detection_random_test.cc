@@ -17,13 +17,7 @@ using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
-
-Tensor Run1(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  if (!out.ok()) return Tensor();
-  return (*out)[0].tensor();
-}
+using testing::RunOpOutput;
 
 Tensor SixBoxes() {
   return Tensor::FromVector<float>({1, 6, 4}, {0, 0,  1, 1,  0, 0.1f,  1, 1.1f,  0, -0.1f, 1, 0.9f,
@@ -37,7 +31,7 @@ TEST(NonMaxSuppressionTest, SuppressByIou) {
   OpTest t = OpTest("NonMaxSuppression");
   t.inputs = {SixBoxes(), SixScores(), Tensor::FromVector<int64_t>({1}, {3}),
               Tensor::FromVector<float>({1}, {0.5f}), Tensor::FromVector<float>({1}, {0.0f})};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<int64_t>({3, 3}, {0, 0, 3, 0, 0, 0, 0, 0, 5}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({3, 3}, {0, 0, 3, 0, 0, 0, 0, 0, 5}));
 }
 
 TEST(NonMaxSuppressionTest, ScoreThresholdAndCenterFormat) {
@@ -49,13 +43,13 @@ TEST(NonMaxSuppressionTest, ScoreThresholdAndCenterFormat) {
                                          0.5f, 10.5f, 1, 1, 0.5f, 10.6f, 1, 1, 0.5f, 100.5f, 1, 1}),
               SixScores(), Tensor::FromVector<int64_t>({1}, {3}),
               Tensor::FromVector<float>({1}, {0.5f}), Tensor::FromVector<float>({1}, {0.4f})};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<int64_t>({2, 3}, {0, 0, 3, 0, 0, 0}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2, 3}, {0, 0, 3, 0, 0, 0}));
 }
 
 TEST(NonMaxSuppressionTest, MissingOptionalInputsSelectNothing) {
   OpTest t = OpTest("NonMaxSuppression");
   t.inputs = {SixBoxes(), SixScores()};
-  EXPECT_EQ(Run1(t).shape(), (Shape{0, 3}));
+  EXPECT_EQ(RunOpOutput(t).shape(), (Shape{0, 3}));
 }
 
 TEST(NonMaxSuppressionTest, ShapeMismatchIsAnError) {
@@ -70,27 +64,27 @@ TEST(RandomTest, UniformShapeRangeAndSeed) {
   t.attributes["low"] = FloatAttr(2);
   t.attributes["high"] = FloatAttr(3);
   t.attributes["seed"] = FloatAttr(7);
-  Tensor a = Run1(t);
+  Tensor a = RunOpOutput(t);
   ASSERT_EQ(a.shape(), (Shape{3, 4}));
   ASSERT_EQ(a.dtype(), DataType::kFloat32);
   for (int64_t i = 0; i < a.numel(); ++i) {
     EXPECT_GE(a.data<float>()[i], 2.0f);
     EXPECT_LE(a.data<float>()[i], 3.0f);
   }
-  ExpectTensorEq(Run1(t), a);  // seeded: reproducible
+  ExpectTensorEq(RunOpOutput(t), a);  // seeded: reproducible
 }
 
 TEST(RandomTest, LikeVariantsTakeShapeAndType) {
   OpTest u = OpTest("RandomUniformLike");
   u.inputs = {Tensor(DataType::kFloat64, {2, 5})};
-  Tensor a = Run1(u);
+  Tensor a = RunOpOutput(u);
   EXPECT_EQ(a.shape(), (Shape{2, 5}));
   EXPECT_EQ(a.dtype(), DataType::kFloat64);
 
   OpTest n = OpTest("RandomNormalLike");
   n.attributes["dtype"] = IntAttr(static_cast<int64_t>(DataType::kFloat16));
   n.inputs = {Tensor(DataType::kInt32, {7})};
-  Tensor b = Run1(n);
+  Tensor b = RunOpOutput(n);
   EXPECT_EQ(b.shape(), (Shape{7}));
   EXPECT_EQ(b.dtype(), DataType::kFloat16);
 
@@ -105,7 +99,7 @@ TEST(RandomTest, NormalMoments) {
   t.attributes["mean"] = FloatAttr(5);
   t.attributes["scale"] = FloatAttr(2);
   t.attributes["seed"] = FloatAttr(1);
-  Tensor a = Run1(t);
+  Tensor a = RunOpOutput(t);
   double sum = 0, sq = 0;
   for (int64_t i = 0; i < a.numel(); ++i) {
     sum += a.data<float>()[i];
@@ -120,19 +114,20 @@ TEST(RandomTest, BernoulliExtremesAndDtype) {
   OpTest t = OpTest("Bernoulli");
   t.attributes["dtype"] = IntAttr(static_cast<int64_t>(DataType::kBool));
   t.inputs = {Tensor::FromVector<float>({4}, {0, 1, 0, 1})};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<bool>({4}, {false, true, false, true}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<bool>({4}, {false, true, false, true}));
   OpTest d = OpTest("Bernoulli");
   d.inputs = {Tensor::FromVector<double>({2}, {1, 0})};
-  ExpectTensorEq(Run1(d), Tensor::FromVector<double>({2}, {1, 0}));
+  ExpectTensorEq(RunOpOutput(d), Tensor::FromVector<double>({2}, {1, 0}));
 }
 
 TEST(RandomTest, MultinomialPicksTheOnlyLikelyClass) {
   OpTest t = OpTest("Multinomial");
   t.attributes["sample_size"] = IntAttr(5);
   t.inputs = {Tensor::FromVector<float>({2, 3}, {-1000, 0, -1000, 0, -1000, -1000})};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<int32_t>({2, 5}, {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}));
+  ExpectTensorEq(RunOpOutput(t),
+                 Tensor::FromVector<int32_t>({2, 5}, {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}));
   t.attributes["dtype"] = IntAttr(static_cast<int64_t>(DataType::kInt64));
-  EXPECT_EQ(Run1(t).dtype(), DataType::kInt64);
+  EXPECT_EQ(RunOpOutput(t).dtype(), DataType::kInt64);
 }
 
 }  // namespace

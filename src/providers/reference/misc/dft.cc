@@ -9,10 +9,10 @@
 
 #include <complex>
 
+#include "engine/dispatch.h"
 #include "providers/reference/misc/dft_plan.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/misc_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -66,7 +66,7 @@ class DftKernel : public OpKernel {
     const int64_t comps = xs.back();
     const int64_t take = std::min(len_in, n);
 
-    return misc::VisitFloat(
+    return VisitOf<FloatTypes>(
         x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

@@ -4,7 +4,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "providers/reference/misc/typed_dispatch.h"
+#include "engine/dispatch.h"
 
 namespace berth::misc {
 
@@ -27,7 +27,7 @@ StatusOr<double> ReadScalarFloat(const Tensor& t, const std::string& where,
                            ShapeToString(t.shape()));
   }
   double v = 0;
-  RETURN_IF_ERROR(VisitFloat(
+  RETURN_IF_ERROR(VisitOf<FloatTypes>(
       t.dtype(),
       [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
@@ -49,7 +49,7 @@ StatusOr<DataType> NumericTypeFromAttribute(int64_t dtype_code, const std::strin
 }
 
 Status StoreDoubles(const std::vector<double>& values, Tensor* out, const std::string& where) {
-  return VisitNumeric(
+  return VisitOf<NumericTypes>(
       out->dtype(),
       [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/random_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -30,7 +30,7 @@ class MultinomialKernel : public OpKernel {
       return InvalidArgument(where + ": cannot sample from zero classes");
     }
     std::vector<double> logits(static_cast<size_t>(x->numel()));
-    RETURN_IF_ERROR(misc::VisitFloat(
+    RETURN_IF_ERROR(VisitOf<FloatTypes>(
         x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

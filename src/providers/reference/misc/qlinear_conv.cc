@@ -3,21 +3,23 @@
 //   w_zero_point[m]) y = saturate(round_half_even(acc * x_scale * w_scale[m] / y_scale) +
 //   y_zero_point)
 // Padding contributes x_zero_point (a real zero). x, y params are per tensor; w params per tensor
-// or per output channel. Computed with im2col (integers) and an integer GEMM per group.
+// or per output channel. Computed with the nn family's geometry and im2col (on x - x_zero_point as
+// int32, so padding reads 0) and an integer GEMM per group.
 
 #include <cmath>
 
-#include "providers/reference/misc/conv_geometry.h"
+#include "engine/dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/quant_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
+#include "providers/reference/nn/conv.h"
 
 namespace berth {
 namespace {
 
 class QLinearConvKernel : public OpKernel {
  public:
-  explicit QLinearConvKernel(ConvAttributes attrs) : attrs_(std::move(attrs)) {}
+  QLinearConvKernel(nn::WindowAttributes attrs, int64_t group)
+      : attrs_(std::move(attrs)), group_(group) {}
 
   Status Compute(KernelContext& ctx) const override {
     const std::string where = ctx.NodeLabel();
@@ -37,7 +39,7 @@ class QLinearConvKernel : public OpKernel {
     if ((x_zp_t && x_zp_t->dtype() != x->dtype()) || (w_zp_t && w_zp_t->dtype() != w->dtype())) {
       return InvalidArgument(where + ": a zero point must have the type of its input");
     }
-    ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvGeometry(attrs_, x->shape(), w->shape(), where));
+    ASSIGN_OR_RETURN(nn::ConvShapes g, nn::ValidateConv(attrs_, group_, *x, *w, nullptr, where));
     const int64_t M = g.out_channels;
 
     // Quantization parameters.
@@ -72,7 +74,9 @@ class QLinearConvKernel : public OpKernel {
       std::copy(bias_t->data<int32_t>(), bias_t->data<int32_t>() + M, bias.begin());
     }
 
-    Tensor* y = ctx.AllocateOutput(0, y_zp_t->dtype(), g.OutputShape());
+    Shape y_shape = {g.batch, M};
+    y_shape.insert(y_shape.end(), g.geometry.output.begin(), g.geometry.output.end());
+    Tensor* y = ctx.AllocateOutput(0, y_zp_t->dtype(), y_shape);
     if (y->numel() == 0) return Status::Ok();
 
     Params p;
@@ -87,7 +91,7 @@ class QLinearConvKernel : public OpKernel {
     // Weights minus their zero points, [M, C/group * prod(kernel)].
     const int64_t wsize = w->numel() / (M == 0 ? 1 : M);
     p.w_int.resize(static_cast<size_t>(w->numel()));
-    RETURN_IF_ERROR(misc::Visit8Bit(
+    RETURN_IF_ERROR(VisitOf<quant::Int8Types>(
         w->dtype(),
         [&](auto tw) -> Status {
           using TW = typename decltype(tw)::type;
@@ -101,11 +105,11 @@ class QLinearConvKernel : public OpKernel {
         },
         where));
 
-    return misc::Visit8Bit(
+    return VisitOf<quant::Int8Types>(
         x->dtype(),
         [&](auto tx) -> Status {
           using TX = typename decltype(tx)::type;
-          return misc::Visit8Bit(
+          return VisitOf<quant::Int8Types>(
               y->dtype(),
               [&](auto ty) -> Status {
                 using TY = typename decltype(ty)::type;
@@ -127,53 +131,24 @@ class QLinearConvKernel : public OpKernel {
   };
 
   template <typename TX, typename TY>
-  static void Run(const ConvGeometry& g, const Params& p, const TX* x, TY* y) {
-    const size_t nd = g.in_spatial.size();
-    int64_t in_size = 1, out_size = 1, k_size = 1;
-    for (size_t i = 0; i < nd; ++i) {
-      in_size *= g.in_spatial[i];
-      out_size *= g.out_spatial[i];
-      k_size *= g.kernel[i];
-    }
+  static void Run(const nn::ConvShapes& g, const Params& p, const TX* x, TY* y) {
+    const nn::WindowGeometry& geo = g.geometry;
+    const int64_t in_size = geo.input_size();
+    const int64_t out_size = geo.output_size();
     const int64_t cg = g.in_channels / g.group;  // input channels per group
-    const int64_t rows = cg * k_size;
+    const int64_t rows = cg * geo.kernel_size();
+    const nn::PatchGeometry patches{geo.input,   geo.output,    geo.kernel,
+                                    geo.strides, geo.dilations, geo.pad_head};
+    std::vector<int32_t> image(static_cast<size_t>(cg * in_size));
     std::vector<int32_t> col(static_cast<size_t>(rows * out_size));
-    std::vector<int64_t> kidx(nd), oidx(nd);
 
     for (int64_t n = 0; n < g.batch; ++n) {
       for (int64_t grp = 0; grp < g.group; ++grp) {
-        // im2col: row (c, kernel position), column = output position; padding reads as
-        // x_zero_point.
-        for (int64_t c = 0; c < cg; ++c) {
-          const TX* xc = x + ((n * g.in_channels) + grp * cg + c) * in_size;
-          std::fill(kidx.begin(), kidx.end(), 0);
-          for (int64_t kk = 0; kk < k_size; ++kk) {
-            int32_t* dst = &col[static_cast<size_t>((c * k_size + kk) * out_size)];
-            std::fill(oidx.begin(), oidx.end(), 0);
-            for (int64_t o = 0; o < out_size; ++o) {
-              int64_t off = 0;
-              bool inside = true;
-              for (size_t d = 0; d < nd; ++d) {
-                const int64_t pos =
-                    oidx[d] * g.strides[d] - g.pad_begin[d] + kidx[d] * g.dilations[d];
-                if (pos < 0 || pos >= g.in_spatial[d]) {
-                  inside = false;
-                  break;
-                }
-                off = off * g.in_spatial[d] + pos;
-              }
-              dst[o] = inside ? int32_t(xc[off]) - p.x_zp : 0;
-              for (size_t d = nd; d-- > 0;) {
-                if (++oidx[d] < g.out_spatial[d]) break;
-                oidx[d] = 0;
-              }
-            }
-            for (size_t d = nd; d-- > 0;) {
-              if (++kidx[d] < g.kernel[d]) break;
-              kidx[d] = 0;
-            }
-          }
-        }
+        // im2col of x - x_zero_point: row (c, kernel position), column = output position; padding
+        // reads x_zero_point, i.e. 0.
+        const TX* xg = x + (n * g.in_channels + grp * cg) * in_size;
+        for (size_t i = 0; i < image.size(); ++i) image[i] = int32_t(xg[i]) - p.x_zp;
+        nn::Im2Col<int32_t>(image.data(), cg, patches, 0, col.data());
         // GEMM: out[m, o] = sum_r w_int[m, r] * col[r, o]. 32-bit sums are exact (and vectorize
         // well) while they cannot overflow; longer rows use 64-bit sums.
         if (rows <= quant::kInt32SafeTerms) {
@@ -186,7 +161,7 @@ class QLinearConvKernel : public OpKernel {
   }
 
   template <typename Acc, typename TY>
-  static void Gemm(const ConvGeometry& g, const Params& p, int64_t n, int64_t grp, int64_t rows,
+  static void Gemm(const nn::ConvShapes& g, const Params& p, int64_t n, int64_t grp, int64_t rows,
                    int64_t out_size, const std::vector<int32_t>& col, TY* y) {
     const int64_t mg = g.out_channels / g.group;
     std::vector<Acc> acc(static_cast<size_t>(out_size));
@@ -212,14 +187,20 @@ class QLinearConvKernel : public OpKernel {
     }
   }
 
-  ConvAttributes attrs_;
+  nn::WindowAttributes attrs_;
+  int64_t group_;
 };
 
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateQLinearConv(const KernelInfo& info) {
-  ASSIGN_OR_RETURN(ConvAttributes attrs, ConvAttributes::Read(info));
-  return MakeKernel<QLinearConvKernel>(std::move(attrs));
+  ASSIGN_OR_RETURN(nn::WindowAttributes attrs, nn::WindowAttributes::Read(info));
+  const int64_t group = info.GetInt("group", 1);
+  if (group <= 0) {
+    return InvalidArgument(info.NodeLabel() + ": group must be positive, got " +
+                           std::to_string(group));
+  }
+  return MakeKernel<QLinearConvKernel>(std::move(attrs), group);
 }
 
 }  // namespace berth

@@ -7,10 +7,10 @@
 
 #include <cmath>
 
+#include "engine/dispatch.h"
 #include "engine/shape_util.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/quant_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -129,15 +129,15 @@ class QLinearMatMulKernel : public OpKernel {
     Tensor* y = ctx.AllocateOutput(0, y_zp->dtype(), out_shape);
     if (y->numel() == 0) return Status::Ok();
 
-    return misc::Visit8Bit(
+    return VisitOf<quant::Int8Types>(
         a->dtype(),
         [&](auto ta) -> Status {
           using TA = typename decltype(ta)::type;
-          return misc::Visit8Bit(
+          return VisitOf<quant::Int8Types>(
               b->dtype(),
               [&](auto tb) -> Status {
                 using TB = typename decltype(tb)::type;
-                return misc::Visit8Bit(
+                return VisitOf<quant::Int8Types>(
                     y->dtype(),
                     [&](auto ty) -> Status {
                       using TY = typename decltype(ty)::type;

@@ -1,14 +1,14 @@
 #include "providers/reference/misc/quant_util.h"
 
+#include "engine/dispatch.h"
 #include "engine/shape_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth::quant {
 
 StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where,
                                         const std::string& what) {
   std::vector<float> out(static_cast<size_t>(t.numel()));
-  Status s = misc::VisitFloat(
+  Status s = VisitOf<FloatTypes>(
       t.dtype(),
       [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
@@ -24,7 +24,7 @@ StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& wher
 StatusOr<std::vector<int32_t>> ReadZeroPoints(const Tensor& t, const std::string& where,
                                               const std::string& what) {
   std::vector<int32_t> out(static_cast<size_t>(t.numel()));
-  Status s = misc::VisitQuantized(
+  Status s = VisitOf<quant::QuantizedTypes>(
       t.dtype(),
       [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
@@ -71,6 +71,20 @@ StatusOr<AxisLayout> ResolveAxisLayout(const Shape& x_shape, int64_t axis, const
   for (int d = 0; d < a; ++d) layout.outer *= x_shape[static_cast<size_t>(d)];
   for (int d = a + 1; d < rank; ++d) layout.inner *= x_shape[static_cast<size_t>(d)];
   return layout;
+}
+
+StatusOr<AxisParams> ReadAxisParams(const Shape& x_shape, int64_t axis, const Tensor& scale,
+                                    const Tensor* zero_point, const std::string& where,
+                                    const std::string& scale_name,
+                                    const std::string& zero_point_name) {
+  AxisParams p;
+  ASSIGN_OR_RETURN(p.layout, ResolveAxisLayout(x_shape, axis, scale, zero_point, where));
+  ASSIGN_OR_RETURN(p.scales, ReadScales(scale, where, scale_name));
+  p.zero_points.assign(p.scales.size(), 0);
+  if (zero_point) {
+    ASSIGN_OR_RETURN(p.zero_points, ReadZeroPoints(*zero_point, where, zero_point_name));
+  }
+  return p;
 }
 
 }  // namespace berth::quant

@@ -11,6 +11,7 @@
 
 #include "berth/status.h"
 #include "berth/tensor.h"
+#include "engine/dispatch.h"
 
 namespace berth::quant {
 
@@ -33,6 +34,11 @@ Q Saturate(double v) {
 // A product of two zero-point-adjusted 8-bit values is at most 255 * 255 in magnitude, so an int32
 // sum of up to this many products cannot overflow.
 constexpr int64_t kInt32SafeTerms = std::numeric_limits<int32_t>::max() / (255 * 255);
+
+// Element types of quantized tensors: 8-bit ones (QLinearMatMul, QLinearConv) and all of those
+// DequantizeLinear reads.
+using Int8Types = TypeList<int8_t, uint8_t>;
+using QuantizedTypes = TypeList<int8_t, uint8_t, int16_t, uint16_t, int32_t>;
 
 // Reads a scale tensor (float32, float16, bfloat16 or float64) as floats. Errors name `what`.
 StatusOr<std::vector<float>> ReadScales(const Tensor& t, const std::string& where,
@@ -59,5 +65,18 @@ struct AxisLayout {
 // A scale with one element is per-tensor; a 1-D scale with shape[axis] elements is per-axis.
 StatusOr<AxisLayout> ResolveAxisLayout(const Shape& x_shape, int64_t axis, const Tensor& scale,
                                        const Tensor* zero_point, const std::string& where);
+
+// The scale and zero-point parameters of QuantizeLinear/DequantizeLinear: their layout on x and one
+// scale and zero point per channel (zero points are 0 without a zero-point tensor). Errors name
+// the node (`where`) and the inputs (`scale_name`, `zero_point_name`).
+struct AxisParams {
+  AxisLayout layout;
+  std::vector<float> scales;
+  std::vector<int32_t> zero_points;
+};
+StatusOr<AxisParams> ReadAxisParams(const Shape& x_shape, int64_t axis, const Tensor& scale,
+                                    const Tensor* zero_point, const std::string& where,
+                                    const std::string& scale_name,
+                                    const std::string& zero_point_name);
 
 }  // namespace berth::quant

@@ -14,13 +14,7 @@ using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
-
-Tensor Run1(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  if (!out.ok()) return Tensor();
-  return (*out)[0].tensor();
-}
+using testing::RunOpOutput;
 
 TEST(QuantizeLinearTest, PerTensorRoundsHalfToEvenAndSaturates) {
   OpTest t = OpTest("QuantizeLinear");
@@ -28,7 +22,8 @@ TEST(QuantizeLinearTest, PerTensorRoundsHalfToEvenAndSaturates) {
               Tensor::Scalar<float>(2), Tensor::Scalar<uint8_t>(128)};
   // x/2 = 0, 1, 1.5, 500, -127, -500, 0.75, 1.25 -> rint 0, 1, 2, 500, -127, -500, 1, 1; + 128,
   // clamp.
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({8}, {128, 129, 130, 255, 1, 0, 129, 129}));
+  ExpectTensorEq(RunOpOutput(t),
+                 Tensor::FromVector<uint8_t>({8}, {128, 129, 130, 255, 1, 0, 129, 129}));
 }
 
 TEST(QuantizeLinearTest, Int8ZeroPoint) {
@@ -36,21 +31,21 @@ TEST(QuantizeLinearTest, Int8ZeroPoint) {
   t.inputs = {Tensor::FromVector<float>({5}, {-300, 1, 3, 5, 300}), Tensor::Scalar<float>(2),
               Tensor::Scalar<int8_t>(-1)};
   // x/2 = -150, 0.5, 1.5, 2.5, 150 -> -150, 0, 2, 2, 150; - 1 -> clamp to [-128, 127].
-  ExpectTensorEq(Run1(t), Tensor::FromVector<int8_t>({5}, {-128, -1, 1, 1, 127}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int8_t>({5}, {-128, -1, 1, 1, 127}));
 }
 
 TEST(QuantizeLinearTest, NoZeroPointGivesUint8) {
   OpTest t = OpTest("QuantizeLinear");
   t.opset = 10;
   t.inputs = {Tensor::FromVector<float>({3}, {-1, 1, 7}), Tensor::Scalar<float>(1)};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({3}, {0, 1, 7}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({3}, {0, 1, 7}));
 }
 
 TEST(QuantizeLinearTest, Int32Input) {
   OpTest t = OpTest("QuantizeLinear");
   t.inputs = {Tensor::FromVector<int32_t>({3}, {5, -5, 7}), Tensor::Scalar<float>(2),
               Tensor::Scalar<int8_t>(0)};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<int8_t>({3}, {2, -2, 4}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int8_t>({3}, {2, -2, 4}));
 }
 
 TEST(QuantizeLinearTest, PerAxisNegativeAxis) {
@@ -60,21 +55,21 @@ TEST(QuantizeLinearTest, PerAxisNegativeAxis) {
               Tensor::FromVector<float>({3}, {1, 2, 4}),
               Tensor::FromVector<uint8_t>({3}, {0, 10, 20})};
   // x/s = [[1, 1, 0.75], [4, 2.5, 1.5]] -> [[1, 1, 1], [4, 2, 2]] + zp.
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 3}, {1, 11, 21, 4, 12, 22}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({2, 3}, {1, 11, 21, 4, 12, 22}));
 }
 
 TEST(QuantizeLinearTest, PerAxisDefaultAxisOne) {
   OpTest t = OpTest("QuantizeLinear");
   t.inputs = {Tensor::FromVector<float>({1, 2, 2}, {2, 2, 2, 2}),
               Tensor::FromVector<float>({2}, {1, 2}), Tensor::FromVector<uint8_t>({2}, {1, 3})};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({1, 2, 2}, {3, 3, 4, 4}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({1, 2, 2}, {3, 3, 4, 4}));
 }
 
 TEST(QuantizeLinearTest, EmptyInput) {
   OpTest t = OpTest("QuantizeLinear");
   t.inputs = {Tensor(DataType::kFloat32, {0, 3}), Tensor::Scalar<float>(1),
               Tensor::Scalar<uint8_t>(0)};
-  Tensor y = Run1(t);
+  Tensor y = RunOpOutput(t);
   EXPECT_EQ(y.shape(), (Shape{0, 3}));
   EXPECT_EQ(y.dtype(), DataType::kUint8);
 }
@@ -93,7 +88,7 @@ TEST(DequantizeLinearTest, PerTensor) {
   OpTest t = OpTest("DequantizeLinear");
   t.inputs = {Tensor::FromVector<uint8_t>({4}, {0, 3, 128, 255}), Tensor::Scalar<float>(2),
               Tensor::Scalar<uint8_t>(128)};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({4}, {-256, -250, 0, 254}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<float>({4}, {-256, -250, 0, 254}));
 }
 
 TEST(DequantizeLinearTest, PerAxisAxisZero) {
@@ -101,13 +96,13 @@ TEST(DequantizeLinearTest, PerAxisAxisZero) {
   t.attributes["axis"] = IntAttr(0);
   t.inputs = {Tensor::FromVector<int8_t>({2, 2}, {1, 2, 3, 4}),
               Tensor::FromVector<float>({2}, {1, 0.5f}), Tensor::FromVector<int8_t>({2}, {1, 2})};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2, 2}, {0, 1, 0.5f, 1}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<float>({2, 2}, {0, 1, 0.5f, 1}));
 }
 
 TEST(DequantizeLinearTest, Int32WithoutZeroPoint) {
   OpTest t = OpTest("DequantizeLinear");
   t.inputs = {Tensor::FromVector<int32_t>({2}, {-3, 7}), Tensor::Scalar<float>(0.5f)};
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2}, {-1.5f, 3.5f}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<float>({2}, {-1.5f, 3.5f}));
 }
 
 TEST(DequantizeLinearTest, ZeroPointTypeMismatchIsAnError) {
@@ -160,7 +155,7 @@ TEST(QLinearMatMulTest, TwoD) {
   OpTest t = QLinearMatMulTest(Tensor::FromVector<uint8_t>({2, 2}, {1, 2, 3, 4}),
                                Tensor::FromVector<uint8_t>({2, 2}, {1, 0, 0, 1}),
                                Tensor::Scalar<float>(1));
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 12, 14, 16}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 12, 14, 16}));
 }
 
 TEST(QLinearMatMulTest, PerColumnScaleOfB) {
@@ -168,7 +163,7 @@ TEST(QLinearMatMulTest, PerColumnScaleOfB) {
                                Tensor::FromVector<uint8_t>({2, 2}, {1, 0, 0, 1}),
                                Tensor::FromVector<float>({2}, {1, 2}));
   t.inputs[5] = Tensor::FromVector<uint8_t>({2}, {0, 0});
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 14, 14, 22}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 14, 14, 22}));
 }
 
 TEST(QLinearMatMulTest, PerRowScaleOfA) {
@@ -178,14 +173,14 @@ TEST(QLinearMatMulTest, PerRowScaleOfA) {
   t.inputs[1] = Tensor::FromVector<float>({2}, {1, 2});
   t.inputs[2] = Tensor::FromVector<uint8_t>({2}, {1, 1});
   // Row 1 ([2, 3]) is scaled by 2: [[0, 1], [4, 6]] / 0.5 + 10.
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 12, 18, 22}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({2, 2}, {10, 12, 18, 22}));
 }
 
 TEST(QLinearMatMulTest, BroadcastBatchAndOneDimensional) {
   // a [2, 1, 2] (minus 1: [[0, 1]], [[2, 3]]) times b [2] (a vector) = [1, 5] -> * 2 + 10.
   OpTest t = QLinearMatMulTest(Tensor::FromVector<uint8_t>({2, 1, 2}, {1, 2, 3, 4}),
                                Tensor::FromVector<uint8_t>({2}, {1, 1}), Tensor::Scalar<float>(1));
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({2, 1}, {12, 20}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({2, 1}, {12, 20}));
 }
 
 TEST(QLinearMatMulTest, InnerDimensionMismatchIsAnError) {
@@ -214,7 +209,7 @@ TEST(QLinearConvTest, ValidWithBias) {
   // x - 1 = [[0,1,2],[3,4,5],[6,7,8]], w - 1 = ones(2x2): window sums 8, 12, 20, 24; + bias 2; / 2.
   OpTest t = QLinearConvTest(Grid3x3(), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {2, 2, 2, 2}), 2);
   t.inputs.push_back(Tensor::FromVector<int32_t>({1}, {2}));
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {5, 7, 11, 13}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {5, 7, 11, 13}));
 }
 
 TEST(QLinearConvTest, PaddingAndStrides) {
@@ -223,14 +218,14 @@ TEST(QLinearConvTest, PaddingAndStrides) {
   OpTest t = QLinearConvTest(Grid3x3(), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {2, 2, 2, 2}), 1);
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.attributes["strides"] = IntsAttr({2, 2});
-  ExpectTensorEq(Run1(t), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {0, 3, 9, 24}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {0, 3, 9, 24}));
 }
 
 TEST(QLinearConvTest, SameUpper) {
   // Kernel 2x2 on 3x3, SAME_UPPER pads one at the end: the last row/column windows see padding.
   OpTest t = QLinearConvTest(Grid3x3(), Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {2, 2, 2, 2}), 1);
   t.attributes["auto_pad"] = testing::StringAttr("SAME_UPPER");
-  ExpectTensorEq(Run1(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<uint8_t>({1, 1, 3, 3}, {8, 12, 7, 20, 24, 13, 13, 15, 8}));
 }
 
@@ -247,7 +242,7 @@ TEST(QLinearConvTest, GroupsWithPerChannelInt8Weights) {
               Tensor::Scalar<float>(1),
               Tensor::Scalar<int8_t>(0)};
   // channel 0: x * 2 = 2, 4; channel 1: x * -2 * 0.5 = -3, -4.
-  ExpectTensorEq(Run1(t), Tensor::FromVector<int8_t>({1, 2, 1, 2}, {2, 4, -3, -4}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int8_t>({1, 2, 1, 2}, {2, 4, -3, -4}));
 }
 
 TEST(QLinearConvTest, ChannelMismatchIsAnError) {

@@ -1,9 +1,9 @@
 // QuantizeLinear (opsets 10-20): y = saturate(round_half_even(x / y_scale) + y_zero_point).
 // Opset 10 takes a per-tensor scale; opset 13 adds per-axis scales (`axis`, default 1).
 
+#include "engine/dispatch.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/quant_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -17,25 +17,20 @@ class QuantizeLinearKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     ASSIGN_OR_RETURN(const Tensor* scale, ctx.RequireInput(1));
     const Tensor* zero_point = ctx.input(2);
-    ASSIGN_OR_RETURN(quant::AxisLayout layout,
-                     quant::ResolveAxisLayout(x->shape(), axis_, *scale, zero_point, where));
-    ASSIGN_OR_RETURN(std::vector<float> scales, quant::ReadScales(*scale, where, "y_scale"));
-    std::vector<int32_t> zps(scales.size(), 0);
-    DataType out_type = DataType::kUint8;
-    if (zero_point) {
-      out_type = zero_point->dtype();
-      ASSIGN_OR_RETURN(zps, quant::ReadZeroPoints(*zero_point, where, "y_zero_point"));
-    }
+    ASSIGN_OR_RETURN(quant::AxisParams params,
+                     quant::ReadAxisParams(x->shape(), axis_, *scale, zero_point, where,
+                                           "y_scale", "y_zero_point"));
+    const DataType out_type = zero_point ? zero_point->dtype() : DataType::kUint8;
     Tensor* y = ctx.AllocateOutput(0, out_type, x->shape());
-    return misc::VisitOf<int8_t, uint8_t, int16_t, uint16_t>(
+    return VisitOf<int8_t, uint8_t, int16_t, uint16_t>(
         out_type,
         [&](auto out_tag) -> Status {
           using Q = typename decltype(out_tag)::type;
-          return misc::VisitOf<float, double, Float16, BFloat16, int32_t>(
+          return VisitOf<FloatTypes, int32_t>(
               x->dtype(),
               [&](auto in_tag) -> Status {
                 using T = typename decltype(in_tag)::type;
-                Quantize<T, Q>(x->data<T>(), layout, scales, zps, y->data<Q>());
+                Quantize<T, Q>(x->data<T>(), params, y->data<Q>());
                 return Status::Ok();
               },
               where + ": input 'x'");
@@ -45,13 +40,13 @@ class QuantizeLinearKernel : public OpKernel {
 
  private:
   template <typename T, typename Q>
-  static void Quantize(const T* x, const quant::AxisLayout& layout,
-                       const std::vector<float>& scales, const std::vector<int32_t>& zps, Q* y) {
+  static void Quantize(const T* x, const quant::AxisParams& p, Q* y) {
+    const quant::AxisLayout& layout = p.layout;
     int64_t i = 0;
     for (int64_t o = 0; o < layout.outer; ++o) {
       for (int64_t c = 0; c < layout.channels; ++c) {
-        const float s = scales[static_cast<size_t>(c)];
-        const double zp = zps[static_cast<size_t>(c)];
+        const float s = p.scales[static_cast<size_t>(c)];
+        const double zp = p.zero_points[static_cast<size_t>(c)];
         for (int64_t k = 0; k < layout.inner; ++k, ++i) {
           double q;
           if constexpr (std::is_same_v<T, int32_t>) {

@@ -52,4 +52,24 @@ StatusOr<DataType> ResolveDtypeAttribute(const KernelInfo& info, DataType fallba
   return t;
 }
 
+StatusOr<RandomOutputSpec> RandomOutputSpec::Read(const KernelInfo& info, bool like_input) {
+  const std::string where = info.NodeLabel();
+  RandomOutputSpec spec;
+  spec.like_input = like_input;
+  if (info.HasAttribute("dtype") || !like_input) {
+    ASSIGN_OR_RETURN(DataType t, ResolveDtypeAttribute(info, DataType::kFloat32, kFloatTypes));
+    spec.dtype = t;
+  }
+  if (!like_input) {
+    if (!info.HasAttribute("shape"))
+      return InvalidArgument(where + ": required attribute 'shape' is missing");
+    spec.shape = info.GetInts("shape");
+    for (int64_t d : spec.shape) {
+      if (d < 0) return InvalidArgument(where + ": attribute 'shape' has a negative dimension");
+    }
+  }
+  spec.seed = ReadSeed(info);
+  return spec;
+}
+
 }  // namespace berth::misc

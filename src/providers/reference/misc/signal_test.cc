@@ -14,13 +14,7 @@ using testing::ExpectTensorNear;
 using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
-
-Tensor Run1(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  if (!out.ok()) return Tensor();
-  return (*out)[0].tensor();
-}
+using testing::RunOpOutput;
 
 Tensor Signal1234() { return Tensor::FromVector<float>({1, 4, 1}, {1, 2, 3, 4}); }
 
@@ -28,20 +22,21 @@ TEST(DftTest, RealInputPowerOfTwo) {
   OpTest t = OpTest("DFT");
   t.inputs = {Signal1234()};
   // fft([1, 2, 3, 4]) = [10, -2+2i, -2, -2-2i]
-  ExpectTensorNear(Run1(t), Tensor::FromVector<float>({1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2}));
+  ExpectTensorNear(RunOpOutput(t),
+                   Tensor::FromVector<float>({1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2}));
 }
 
 TEST(DftTest, OnesidedAndInverseRoundTrip) {
   OpTest t = OpTest("DFT");
   t.attributes["onesided"] = IntAttr(1);
   t.inputs = {Signal1234()};
-  ExpectTensorNear(Run1(t), Tensor::FromVector<float>({1, 3, 2}, {10, 0, -2, 2, -2, 0}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 3, 2}, {10, 0, -2, 2, -2, 0}));
 
   OpTest inv = OpTest("DFT");
   inv.attributes["inverse"] = IntAttr(1);
   inv.inputs = {Tensor::FromVector<float>({1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2})};
-  ExpectTensorNear(Run1(inv), Tensor::FromVector<float>({1, 4, 2}, {1, 0, 2, 0, 3, 0, 4, 0}), 1e-5,
-                   1e-5);
+  ExpectTensorNear(RunOpOutput(inv), Tensor::FromVector<float>({1, 4, 2}, {1, 0, 2, 0, 3, 0, 4, 0}),
+                   1e-5, 1e-5);
 }
 
 TEST(DftTest, DftLengthTruncatesAndPads) {
@@ -49,11 +44,12 @@ TEST(DftTest, DftLengthTruncatesAndPads) {
   t.inputs = {Signal1234(), Tensor::Scalar<int64_t>(3)};
   // fft([1, 2, 3]) = [6, -1.5+0.866i, -1.5-0.866i] (non power of two: direct sum)
   ExpectTensorNear(
-      Run1(t), Tensor::FromVector<float>({1, 3, 2}, {6, 0, -1.5f, 0.8660254f, -1.5f, -0.8660254f}),
-      1e-5, 1e-5);
+      RunOpOutput(t),
+      Tensor::FromVector<float>({1, 3, 2}, {6, 0, -1.5f, 0.8660254f, -1.5f, -0.8660254f}), 1e-5,
+      1e-5);
   t.inputs[1] = Tensor::Scalar<int32_t>(5);
   // fft([1, 2, 3, 4, 0])
-  Tensor y = Run1(t);
+  Tensor y = RunOpOutput(t);
   ASSERT_EQ(y.shape(), (Shape{1, 5, 2}));
   EXPECT_NEAR(y.data<float>()[0], 10.0f, 1e-5);
   EXPECT_NEAR(y.data<float>()[2], -4.0450850f, 1e-5);
@@ -67,18 +63,18 @@ TEST(DftTest, AxisSelectsDimensionAndOpset20TakesAxisInput) {
   OpTest t = OpTest("DFT");
   t.attributes["axis"] = IntAttr(2);
   t.inputs = {x};
-  ExpectTensorNear(Run1(t), expected);
+  ExpectTensorNear(RunOpOutput(t), expected);
 
   OpTest t20 = OpTest("DFT");
   t20.opset = 20;
   t20.inputs = {x, Value(), Tensor::Scalar<int64_t>(-2)};
-  ExpectTensorNear(Run1(t20), expected);
+  ExpectTensorNear(RunOpOutput(t20), expected);
 }
 
 TEST(DftTest, ComplexDoubleInput) {
   OpTest t = OpTest("DFT");
   t.inputs = {Tensor::FromVector<double>({1, 2, 2}, {0, 1, 0, -1})};  // [i, -i] -> [0, 2i]
-  ExpectTensorNear(Run1(t), Tensor::FromVector<double>({1, 2, 2}, {0, 0, 0, 2}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<double>({1, 2, 2}, {0, 0, 0, 2}));
 }
 
 // Long lengths that are not powers of two go through Bluestein's algorithm; check against the
@@ -93,7 +89,7 @@ TEST(DftTest, LongOddLengthsMatchTheDirectSum) {
     }
     OpTest t = OpTest("DFT");
     t.inputs = {Tensor::FromVector<double>({1, n, 2}, x)};
-    Tensor y = Run1(t);
+    Tensor y = RunOpOutput(t);
     ASSERT_EQ(y.shape(), (Shape{1, n, 2}));
     for (int64_t k : {int64_t{0}, int64_t{1}, n / 3, n - 1}) {
       double re = 0, im = 0;
@@ -112,7 +108,7 @@ TEST(DftTest, LongOddLengthsMatchTheDirectSum) {
     OpTest inv = OpTest("DFT");
     inv.attributes["inverse"] = IntAttr(1);
     inv.inputs = {y};
-    ExpectTensorNear(Run1(inv), Tensor::FromVector<double>({1, n, 2}, x), 1e-9, 1e-9);
+    ExpectTensorNear(RunOpOutput(inv), Tensor::FromVector<double>({1, n, 2}, x), 1e-9, 1e-9);
   }
 }
 
@@ -127,19 +123,22 @@ TEST(StftTest, FrameLengthAndWindow) {
   OpTest t = OpTest("STFT");
   t.inputs = {Signal1234(), Tensor::Scalar<int64_t>(2), Value(), Tensor::Scalar<int64_t>(2)};
   // frames [1, 2] and [3, 4]: DFTs [3, -1] and [7, -1] (onesided keeps both of 2/2+1 bins).
-  ExpectTensorNear(Run1(t), Tensor::FromVector<float>({1, 2, 2, 2}, {3, 0, -1, 0, 7, 0, -1, 0}));
+  ExpectTensorNear(RunOpOutput(t),
+                   Tensor::FromVector<float>({1, 2, 2, 2}, {3, 0, -1, 0, 7, 0, -1, 0}));
 
   OpTest w = OpTest("STFT");
   w.inputs = {Signal1234(), Tensor::Scalar<int64_t>(2), Tensor::FromVector<float>({2}, {1, 0.5f})};
   // windowed frames [1, 1] and [3, 2].
-  ExpectTensorNear(Run1(w), Tensor::FromVector<float>({1, 2, 2, 2}, {2, 0, 0, 0, 5, 0, 1, 0}));
+  ExpectTensorNear(RunOpOutput(w),
+                   Tensor::FromVector<float>({1, 2, 2, 2}, {2, 0, 0, 0, 5, 0, 1, 0}));
 }
 
 TEST(StftTest, NotOnesidedAndStep) {
   OpTest t = OpTest("STFT");
   t.attributes["onesided"] = IntAttr(0);
   t.inputs = {Signal1234(), Tensor::Scalar<int32_t>(1), Value(), Tensor::Scalar<int32_t>(4)};
-  ExpectTensorNear(Run1(t), Tensor::FromVector<float>({1, 1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2}));
+  ExpectTensorNear(RunOpOutput(t),
+                   Tensor::FromVector<float>({1, 1, 4, 2}, {10, 0, -2, 2, -2, 0, -2, -2}));
 }
 
 TEST(StftTest, FrameLongerThanSignalIsAnError) {
@@ -151,28 +150,30 @@ TEST(StftTest, FrameLongerThanSignalIsAnError) {
 TEST(WindowTest, HannPeriodicAndSymmetric) {
   OpTest t = OpTest("HannWindow");
   t.inputs = {Tensor::Scalar<int32_t>(4)};
-  ExpectTensorNear(Run1(t), Tensor::FromVector<float>({4}, {0, 0.5f, 1, 0.5f}), 1e-6, 1e-6);
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({4}, {0, 0.5f, 1, 0.5f}), 1e-6, 1e-6);
   OpTest s = OpTest("HannWindow");
   s.attributes["periodic"] = IntAttr(0);
   s.inputs = {Tensor::Scalar<int64_t>(5)};
-  ExpectTensorNear(Run1(s), Tensor::FromVector<float>({5}, {0, 0.5f, 1, 0.5f, 0}), 1e-6, 1e-6);
+  ExpectTensorNear(RunOpOutput(s), Tensor::FromVector<float>({5}, {0, 0.5f, 1, 0.5f, 0}), 1e-6,
+                   1e-6);
 }
 
 TEST(WindowTest, HammingAndBlackmanWithOutputType) {
   OpTest h = OpTest("HammingWindow");
   h.inputs = {Tensor::Scalar<int32_t>(4)};
-  ExpectTensorNear(Run1(h), Tensor::FromVector<float>({4}, {4.0f / 46, 25.0f / 46, 1, 25.0f / 46}),
-                   1e-6, 1e-6);
+  ExpectTensorNear(RunOpOutput(h),
+                   Tensor::FromVector<float>({4}, {4.0f / 46, 25.0f / 46, 1, 25.0f / 46}), 1e-6,
+                   1e-6);
   OpTest b = OpTest("BlackmanWindow");
   b.attributes["output_datatype"] = IntAttr(static_cast<int64_t>(DataType::kFloat64));
   b.inputs = {Tensor::Scalar<int32_t>(4)};
-  ExpectTensorNear(Run1(b), Tensor::FromVector<double>({4}, {0, 0.34, 1, 0.34}), 1e-9, 1e-9);
+  ExpectTensorNear(RunOpOutput(b), Tensor::FromVector<double>({4}, {0, 0.34, 1, 0.34}), 1e-9, 1e-9);
 }
 
 TEST(WindowTest, EmptyAndNegativeSize) {
   OpTest t = OpTest("HannWindow");
   t.inputs = {Tensor::Scalar<int32_t>(0)};
-  EXPECT_EQ(Run1(t).shape(), (Shape{0}));
+  EXPECT_EQ(RunOpOutput(t).shape(), (Shape{0}));
   t.inputs = {Tensor::Scalar<int32_t>(-1)};
   EXPECT_FALSE(RunOp(t).ok());
 }
@@ -185,7 +186,7 @@ TEST(MelWeightMatrixTest, OnnxExample) {
   // Rows 0..5 (spectrogram bins) hold the peaks: (0,0) (0,1) (1,2) (1,3) (2,4) (3,5) (4,6) (5,7).
   const int peaks[][2] = {{0, 0}, {0, 1}, {1, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}, {5, 7}};
   for (auto& p : peaks) expected[static_cast<size_t>(p[0] * 8 + p[1])] = 1.0f;
-  ExpectTensorNear(Run1(t), Tensor::FromVector<float>({9, 8}, expected));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({9, 8}, expected));
 }
 
 }  // namespace

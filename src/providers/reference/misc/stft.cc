@@ -7,10 +7,10 @@
 
 #include <complex>
 
+#include "engine/dispatch.h"
 #include "providers/reference/misc/dft_plan.h"
 #include "providers/reference/misc/misc_kernels.h"
 #include "providers/reference/misc/misc_util.h"
-#include "providers/reference/misc/typed_dispatch.h"
 
 namespace berth {
 namespace {
@@ -75,7 +75,7 @@ class StftKernel : public OpKernel {
     Tensor* y = ctx.AllocateOutput(0, signal->dtype(), {batch, frames, bins, 2});
     if (y->numel() == 0) return Status::Ok();
 
-    return misc::VisitFloat(
+    return VisitOf<FloatTypes>(
         signal->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

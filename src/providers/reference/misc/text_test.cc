@@ -13,15 +13,9 @@ using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 using testing::StringAttr;
 using testing::StringsAttr;
-
-Tensor Run1(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  if (!out.ok()) return Tensor();
-  return (*out)[0].tensor();
-}
 
 Tensor Strings(Shape shape, std::vector<std::string> v) {
   return Tensor::FromVector<std::string>(shape, v);
@@ -33,7 +27,7 @@ TEST(StringNormalizerTest, CaseSensitiveStopwordsAndLower) {
   t.attributes["is_case_sensitive"] = IntAttr(1);
   t.attributes["stopwords"] = StringsAttr({"monday"});
   t.inputs = {Strings({4}, {"monday", "tuesday", "wednesday", "Monday"})};
-  ExpectTensorEq(Run1(t), Strings({3}, {"tuesday", "wednesday", "monday"}));
+  ExpectTensorEq(RunOpOutput(t), Strings({3}, {"tuesday", "wednesday", "monday"}));
 }
 
 TEST(StringNormalizerTest, CaseInsensitiveUpperTwoDim) {
@@ -41,16 +35,16 @@ TEST(StringNormalizerTest, CaseInsensitiveUpperTwoDim) {
   t.attributes["case_change_action"] = StringAttr("UPPER");
   t.attributes["stopwords"] = StringsAttr({"monday"});
   t.inputs = {Strings({1, 3}, {"Monday", "tuesday", "MONDAY"})};
-  ExpectTensorEq(Run1(t), Strings({1, 1}, {"TUESDAY"}));
+  ExpectTensorEq(RunOpOutput(t), Strings({1, 1}, {"TUESDAY"}));
 }
 
 TEST(StringNormalizerTest, AllDroppedGivesOneEmptyString) {
   OpTest t = OpTest("StringNormalizer");
   t.attributes["stopwords"] = StringsAttr({"a"});
   t.inputs = {Strings({2}, {"a", "a"})};
-  ExpectTensorEq(Run1(t), Strings({1}, {""}));
+  ExpectTensorEq(RunOpOutput(t), Strings({1}, {""}));
   t.inputs = {Strings({1, 1}, {"a"})};
-  ExpectTensorEq(Run1(t), Strings({1, 1}, {""}));
+  ExpectTensorEq(RunOpOutput(t), Strings({1, 1}, {""}));
 }
 
 TEST(StringNormalizerTest, Utf8CaseMapping) {
@@ -60,13 +54,13 @@ TEST(StringNormalizerTest, Utf8CaseMapping) {
                             "stra\xC3\x9F"
                             "e",
                             "\xD0\xBC\xD0\xB8\xD1\x80"})};  // ärger, straße, мир
-  ExpectTensorEq(Run1(t), Strings({3}, {"\xC3\x84RGER",
-                                        "STRA\xC3\x9F"
-                                        "E",
-                                        "\xD0\x9C\xD0\x98\xD0\xA0"}));
+  ExpectTensorEq(RunOpOutput(t), Strings({3}, {"\xC3\x84RGER",
+                                               "STRA\xC3\x9F"
+                                               "E",
+                                               "\xD0\x9C\xD0\x98\xD0\xA0"}));
   t.attributes["case_change_action"] = StringAttr("LOWER");
   t.inputs = {Strings({1}, {"\xC3\x84Rger\xFF"})};  // invalid trailing byte passes through
-  ExpectTensorEq(Run1(t), Strings({1}, {"\xC3\xA4rger\xFF"}));
+  ExpectTensorEq(RunOpOutput(t), Strings({1}, {"\xC3\xA4rger\xFF"}));
 }
 
 TEST(StringNormalizerTest, BadShapeIsAnError) {
@@ -93,7 +87,7 @@ TEST(TfIdfVectorizerTest, BigramsWithoutSkips) {
   OpTest t = TfIdfTest("TF", 2, 2, 0);
   t.inputs = {Tensor::FromVector<int32_t>({12}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8})};
   // (7, 8), (6, 7), (5, 6) occur once each.
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({7}, {0, 0, 0, 0, 1, 1, 1}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<float>({7}, {0, 0, 0, 0, 1, 1, 1}));
 }
 
 TEST(TfIdfVectorizerTest, UniAndBigramsWithSkipsBatched) {
@@ -101,7 +95,7 @@ TEST(TfIdfVectorizerTest, UniAndBigramsWithSkipsBatched) {
   t.inputs = {Tensor::FromVector<int64_t>({2, 6}, {1, 1, 3, 3, 3, 7, 8, 6, 7, 5, 6, 8})};
   // Row 0: unigram 3 three times. Row 1: unigram 5 once; (7, 8) skip 2, (5, 6) skip 0, (6, 7) skip
   // 0.
-  ExpectTensorEq(Run1(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<float>({2, 7}, {0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1}));
 }
 
@@ -116,10 +110,10 @@ TEST(TfIdfVectorizerTest, IdfAndTfIdfWithStringPool) {
   t.attributes["weights"] = FloatsAttr({0.5f, 2.0f});
   t.inputs = {Strings({4}, {"a", "a", "b", "z"})};
   t.attributes["mode"] = StringAttr("TFIDF");
-  ExpectTensorEq(Run1(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<float>({2}, {2.0f, 1.0f}));  // b: 1*2 at 0, a: 2*0.5 at 1
   t.attributes["mode"] = StringAttr("IDF");
-  ExpectTensorEq(Run1(t), Tensor::FromVector<float>({2}, {2.0f, 0.5f}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<float>({2}, {2.0f, 0.5f}));
 }
 
 TEST(TfIdfVectorizerTest, WrongInputTypeAndBadPool) {

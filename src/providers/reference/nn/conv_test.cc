@@ -16,6 +16,7 @@ using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 using testing::StringAttr;
 
 // An OpTest for `op_type` at the default opset (spelled out to keep -Wextra quiet).
@@ -23,12 +24,6 @@ OpTest Op(const char* op_type) {
   OpTest t;
   t.op_type = op_type;
   return t;
-}
-
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
 }
 
 Tensor Iota(Shape shape) {
@@ -48,16 +43,16 @@ TEST(ConvTest, PaddedAndStrided2d) {
   OpTest t = Op("Conv");
   t.inputs = {Iota({1, 1, 5, 5}), Ones({1, 1, 3, 3})};
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
-  ExpectTensorNear(RunFirst(t),
+  ExpectTensorNear(RunOpOutput(t),
                    Tensor::FromVector<float>(
                        {1, 1, 5, 5}, {12,  21, 27, 33,  24,  33,  54,  63, 72,  51,  63,  99, 108,
                                       117, 81, 93, 144, 153, 162, 111, 72, 111, 117, 123, 84}));
   t.attributes.clear();
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>(
-                                    {1, 1, 3, 3}, {54, 63, 72, 99, 108, 117, 144, 153, 162}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>(
+                                       {1, 1, 3, 3}, {54, 63, 72, 99, 108, 117, 144, 153, 162}));
   t.attributes["strides"] = IntsAttr({2, 2});
   t.attributes["pads"] = IntsAttr({1, 0, 1, 0});  // asymmetric: rows padded, columns not
-  ExpectTensorNear(RunFirst(t),
+  ExpectTensorNear(RunOpOutput(t),
                    Tensor::FromVector<float>({1, 1, 3, 2}, {21, 33, 99, 117, 111, 123}));
 }
 
@@ -67,11 +62,11 @@ TEST(ConvTest, AutoPadSameUpperAndLower) {
   t.inputs = {Tensor::FromVector<float>({1, 1, 4}, {0, 1, 2, 3}),
               Tensor::FromVector<float>({1, 1, 2}, {1, 10})};
   t.attributes["auto_pad"] = StringAttr("SAME_UPPER");  // extra pad at the end
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {10, 21, 32, 3}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 4}, {10, 21, 32, 3}));
   t.attributes["auto_pad"] = StringAttr("SAME_LOWER");  // extra pad at the beginning
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {0, 10, 21, 32}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 4}, {0, 10, 21, 32}));
   t.attributes["auto_pad"] = StringAttr("VALID");
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 3}, {10, 21, 32}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 3}, {10, 21, 32}));
   t.attributes["auto_pad"] = StringAttr("BOGUS");
   EXPECT_FALSE(RunOp(t).ok());
 }
@@ -83,11 +78,11 @@ TEST(ConvTest, GroupsBiasAndDepthwise) {
   t.inputs = {Tensor::FromVector<float>({1, 2, 1, 2}, {1, 2, 3, 4}),
               Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2}),
               Tensor::FromVector<float>({2}, {100, 200})};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 1, 2}, {101, 102, 206, 208}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 2, 1, 2}, {101, 102, 206, 208}));
   // Depthwise with multiplier 2: channel 0 feeds outputs 0,1; channel 1 feeds outputs 2,3.
   t.inputs = {Tensor::FromVector<float>({1, 2, 1, 1}, {3, 5}),
               Tensor::FromVector<float>({4, 1, 1, 1}, {1, -1, 2, -2})};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 4, 1, 1}, {3, -3, 10, -10}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 4, 1, 1}, {3, -3, 10, -10}));
   // Channel mismatch and bad bias are errors.
   t.inputs = {Tensor::FromVector<float>({1, 3, 1, 1}, {1, 2, 3}),
               Tensor::FromVector<float>({2, 1, 1, 1}, {1, 2})};
@@ -185,26 +180,26 @@ TEST(ConvTest, MatchesDirectConvolutionAcrossGeometries) {
     t.attributes["pads"] = IntsAttr(c.pads);
     Tensor e(DataType::kFloat32, ys);
     for (size_t i = 0; i < expect.size(); ++i) e.data<float>()[i] = static_cast<float>(expect[i]);
-    ExpectTensorNear(RunFirst(t), e, 1e-4, 1e-5);
+    ExpectTensorNear(RunOpOutput(t), e, 1e-4, 1e-5);
     // The double path runs the same geometry.
     Tensor xd(DataType::kFloat64, c.x), wd(DataType::kFloat64, c.w), ed(DataType::kFloat64, ys);
     for (size_t i = 0; i < xv.size(); ++i) xd.data<double>()[i] = xv[i];
     for (size_t i = 0; i < wv.size(); ++i) wd.data<double>()[i] = wv[i];
     for (size_t i = 0; i < expect.size(); ++i) ed.data<double>()[i] = expect[i];
     t.inputs = {xd, wd};
-    ExpectTensorNear(RunFirst(t), ed, 1e-9, 1e-12);
+    ExpectTensorNear(RunOpOutput(t), ed, 1e-9, 1e-12);
   }
 }
 
 TEST(ConvTest, EmptyBatchAndHalfPrecision) {
   OpTest t = Op("Conv");
   t.inputs = {Tensor(DataType::kFloat32, {0, 1, 3, 3}), Ones({2, 1, 2, 2})};
-  ExpectTensorNear(RunFirst(t), Tensor(DataType::kFloat32, {0, 2, 2, 2}));
+  ExpectTensorNear(RunOpOutput(t), Tensor(DataType::kFloat32, {0, 2, 2, 2}));
   std::vector<Float16> x;
   for (int i = 0; i < 4; ++i) x.push_back(Float16(static_cast<float>(i)));
   t.inputs = {Tensor::FromVector<Float16>({1, 1, 4}, x),
               Tensor::FromVector<Float16>({1, 1, 2}, {Float16(1), Float16(10)})};
-  ExpectTensorNear(RunFirst(t),
+  ExpectTensorNear(RunOpOutput(t),
                    Tensor::FromVector<Float16>({1, 1, 3}, {Float16(10), Float16(21), Float16(32)}));
 }
 
@@ -216,11 +211,11 @@ TEST(ConvTransposeTest, DocumentationExampleAndBias) {
                                     27, 15, 9, 20, 33, 24, 13, 6,  13, 21, 15, 8};
   std::vector<float> both = plane;
   both.insert(both.end(), plane.begin(), plane.end());
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 5, 5}, both));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 2, 5, 5}, both));
   // Bias and 1-D.
   t.inputs = {Tensor::FromVector<float>({1, 1, 3}, {0, 1, 2}), Ones({1, 2, 3}),
               Tensor::FromVector<float>({2}, {0, 10})};
-  ExpectTensorNear(RunFirst(t),
+  ExpectTensorNear(RunOpOutput(t),
                    Tensor::FromVector<float>({1, 2, 5}, {0, 1, 3, 3, 2, 10, 11, 13, 13, 12}));
 }
 
@@ -231,21 +226,21 @@ TEST(ConvTransposeTest, StridesPadsOutputShapeAndOutputPadding) {
   OpTest t = Op("ConvTranspose");
   t.attributes["strides"] = IntsAttr({2});
   t.inputs = {x, w};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {1, 2, 10, 20}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 4}, {1, 2, 10, 20}));
   t.attributes["pads"] = IntsAttr({1, 0});
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 3}, {2, 10, 20}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 3}, {2, 10, 20}));
   t.attributes.erase("pads");
   t.attributes["output_padding"] = IntsAttr({1});
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 5}, {1, 2, 10, 20, 0}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 5}, {1, 2, 10, 20, 0}));
   t.attributes.erase("output_padding");
   t.attributes["output_shape"] = IntsAttr({6});  // larger than natural: zeros at the end
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 6}, {1, 2, 10, 20, 0, 0}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 6}, {1, 2, 10, 20, 0, 0}));
   t.attributes["output_shape"] = IntsAttr({3});  // total pad 1: head gets 1 (NOTSET)
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 3}, {2, 10, 20}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 3}, {2, 10, 20}));
   t.attributes["auto_pad"] = StringAttr("SAME_UPPER");  // total pad 1: head gets 0
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 3}, {1, 2, 10}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 3}, {1, 2, 10}));
   t.attributes.erase("output_shape");
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 1, 4}, {1, 2, 10, 20}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1, 4}, {1, 2, 10, 20}));
   t.attributes.clear();
   t.inputs = {x, Tensor::FromVector<float>({2, 1, 2}, {1, 2, 3, 4})};  // W channels != X channels
   EXPECT_FALSE(RunOp(t).ok());
@@ -258,7 +253,8 @@ TEST(ConvTransposeTest, GroupsAndDilations) {
   // Channel 0 -> output 0 with kernel [1, 1]; channel 1 -> output 1 with kernel [1, -1].
   t.inputs = {Tensor::FromVector<float>({1, 2, 2}, {1, 2, 3, 4}),
               Tensor::FromVector<float>({2, 1, 2}, {1, 1, 1, -1})};
-  ExpectTensorNear(RunFirst(t), Tensor::FromVector<float>({1, 2, 4}, {1, 2, 1, 2, 3, 4, -3, -4}));
+  ExpectTensorNear(RunOpOutput(t),
+                   Tensor::FromVector<float>({1, 2, 4}, {1, 2, 1, 2, 3, 4, -3, -4}));
 }
 
 TEST(ConvIntegerTest, ZeroPointsAndPadding) {
@@ -267,7 +263,7 @@ TEST(ConvIntegerTest, ZeroPointsAndPadding) {
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.inputs = {Tensor::FromVector<uint8_t>({1, 1, 3, 3}, {2, 3, 4, 5, 6, 7, 8, 9, 10}),
               Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor::Scalar<uint8_t>(1)};
-  ExpectTensorEq(RunFirst(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<int32_t>(
                      {1, 1, 4, 4}, {1, 3, 5, 3, 5, 12, 16, 9, 11, 24, 28, 15, 7, 15, 17, 9}));
   // Per-output-channel weight zero points, int8.
@@ -275,7 +271,7 @@ TEST(ConvIntegerTest, ZeroPointsAndPadding) {
   t.inputs = {Tensor::FromVector<int8_t>({1, 1, 1, 2}, {1, -2}),
               Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, 3}), Tensor::Scalar<int8_t>(0),
               Tensor::FromVector<int8_t>({2}, {1, 3})};
-  ExpectTensorEq(RunFirst(t), Tensor::FromVector<int32_t>({1, 2, 1, 2}, {2, -4, 0, 0}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int32_t>({1, 2, 1, 2}, {2, -4, 0, 0}));
   t.inputs = {Tensor::FromVector<int8_t>({1, 1, 1, 2}, {1, -2}),
               Tensor::FromVector<int8_t>({2, 1, 1, 1}, {3, 3}),
               Tensor::FromVector<int8_t>({2}, {0, 0})};  // x_zero_point must be per tensor

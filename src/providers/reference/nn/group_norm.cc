@@ -59,16 +59,8 @@ class GroupNormKernel : public OpKernel {
             for (int64_t n = 0; n < x->dim(0); ++n) {
               for (int64_t g = 0; g < num_groups_; ++g) {
                 const int64_t base = (n * channels + g * per_group) * spatial;
-                double mean = 0;
-                for (int64_t i = 0; i < group_size; ++i)
-                  mean += static_cast<double>(static_cast<C>(xd[base + i]));
-                mean = group_size ? mean / static_cast<double>(group_size) : 0.0;
-                double var = 0;
-                for (int64_t i = 0; i < group_size; ++i) {
-                  const double d = static_cast<double>(static_cast<C>(xd[base + i])) - mean;
-                  var += d * d;
-                }
-                var = group_size ? var / static_cast<double>(group_size) : 0.0;
+                double mean, var;
+                MeanAndVariance(xd + base, group_size, &mean, &var);
                 const double inv = 1.0 / std::sqrt(var + epsilon_);
                 for (int64_t c = g * per_group; c < (g + 1) * per_group; ++c) {
                   const double a = param(scale, c) * inv;

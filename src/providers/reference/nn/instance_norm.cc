@@ -49,15 +49,8 @@ class InstanceNormKernel : public OpKernel {
             for (int64_t p = 0; p < planes; ++p) {
               const T* xp = xd + p * size;
               T* yp = yd + p * size;
-              double mean = 0;
-              for (int64_t i = 0; i < size; ++i) mean += static_cast<double>(static_cast<C>(xp[i]));
-              mean = size ? mean / static_cast<double>(size) : 0.0;
-              double var = 0;
-              for (int64_t i = 0; i < size; ++i) {
-                const double d = static_cast<double>(static_cast<C>(xp[i])) - mean;
-                var += d * d;
-              }
-              var = size ? var / static_cast<double>(size) : 0.0;
+              double mean, var;
+              MeanAndVariance(xp, size, &mean, &var);
               const int64_t c = p % channels;
               const double a = scale[c] / std::sqrt(var + epsilon_);
               const C ca = static_cast<C>(a);

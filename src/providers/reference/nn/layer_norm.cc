@@ -99,16 +99,8 @@ class LayerNormKernel : public OpKernel {
             for (int64_t r = 0; r < rows; ++r) {
               const T* xr = xd + r * block;
               T* yr = yd + r * block;
-              double mean = 0;
-              for (int64_t i = 0; i < block; ++i)
-                mean += static_cast<double>(static_cast<C>(xr[i]));
-              mean = block ? mean / static_cast<double>(block) : 0.0;
-              double var = 0;
-              for (int64_t i = 0; i < block; ++i) {
-                const double d = static_cast<double>(static_cast<C>(xr[i])) - mean;
-                var += d * d;
-              }
-              var = block ? var / static_cast<double>(block) : 0.0;
+              double mean, var;
+              MeanAndVariance(xr, block, &mean, &var);
               const double inv = 1.0 / std::sqrt(var + epsilon_);
               const C cm = static_cast<C>(mean), ci = static_cast<C>(inv);
               const C* srow = scale.Row(sc, r, block);

@@ -38,6 +38,9 @@ StatusOr<std::unique_ptr<OpKernel>> CreateMeanVarianceNormalization(const Kernel
 // Softmax family (softmax.cc).
 StatusOr<std::unique_ptr<OpKernel>> CreateSoftmax(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateLogSoftmax(const KernelInfo& info);
+
+// NegativeLogLikelihoodLoss (nll_loss.cc).
+StatusOr<std::unique_ptr<OpKernel>> CreateNegativeLogLikelihoodLoss(const KernelInfo& info);
 StatusOr<std::unique_ptr<OpKernel>> CreateHardmax(const KernelInfo& info);
 
 // Resampling (resize.cc, grid_sample.cc, roi_align.cc).

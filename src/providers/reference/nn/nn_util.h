@@ -8,6 +8,7 @@
 
 #include "berth/status.h"
 #include "berth/tensor.h"
+#include "engine/dispatch.h"
 
 namespace berth::nn {
 
@@ -33,6 +34,23 @@ StatusOr<std::vector<int64_t>> ToInt64s(const Tensor& t, const std::string& wher
 
 // Product of shape[begin, end).
 int64_t SizeFromTo(const Shape& shape, int begin, int end);
+
+// Mean and biased variance of x[0, n), accumulated in double from the values as ComputeT<T> (16-bit
+// floats read as float); both 0 when n is 0. The normalisation kernels' statistics.
+template <typename T>
+void MeanAndVariance(const T* x, int64_t n, double* mean, double* var) {
+  using C = ComputeT<T>;
+  double m = 0;
+  for (int64_t i = 0; i < n; ++i) m += static_cast<double>(static_cast<C>(x[i]));
+  m = n ? m / static_cast<double>(n) : 0.0;
+  double v = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(static_cast<C>(x[i])) - m;
+    v += d * d;
+  }
+  *mean = m;
+  *var = n ? v / static_cast<double>(n) : 0.0;
+}
 
 // "input 'X' (0)" style name used in messages.
 std::string InputName(int index, const char* name);

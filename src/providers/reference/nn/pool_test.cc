@@ -15,6 +15,7 @@ using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutputs;
 using testing::StringAttr;
 
 // An OpTest for `op_type` at the default opset (spelled out to keep -Wextra quiet).
@@ -22,12 +23,6 @@ OpTest Op(const char* op_type) {
   OpTest t;
   t.op_type = op_type;
   return t;
-}
-
-std::vector<Value> RunAll(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? *out : std::vector<Value>(static_cast<size_t>(t.num_outputs), Value(Tensor()));
 }
 
 Tensor Iota1(Shape shape) {  // 1, 2, 3, ...
@@ -41,14 +36,14 @@ TEST(MaxPoolTest, ValuesAndIndicesInBothStorageOrders) {
   t.num_outputs = 2;
   t.attributes["kernel_shape"] = IntsAttr({2, 2});
   t.inputs = {Iota1({1, 2, 3, 3})};
-  auto out = RunAll(t);
+  auto out = RunOpOutputs(t);
   ExpectTensorNear(out[0].tensor(),
                    Tensor::FromVector<float>({1, 2, 2, 2}, {5, 6, 8, 9, 14, 15, 17, 18}));
   // Flat indices over the whole tensor: the second plane starts at 9.
   ExpectTensorEq(out[1].tensor(),
                  Tensor::FromVector<int64_t>({1, 2, 2, 2}, {4, 5, 7, 8, 13, 14, 16, 17}));
   t.attributes["storage_order"] = IntAttr(1);
-  out = RunAll(t);
+  out = RunOpOutputs(t);
   ExpectTensorEq(out[1].tensor(),
                  Tensor::FromVector<int64_t>({1, 2, 2, 2}, {4, 7, 5, 8, 13, 16, 14, 17}));
 }
@@ -59,23 +54,24 @@ TEST(MaxPoolTest, PadsStridesCeilModeAndDilations) {
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.attributes["strides"] = IntsAttr({2, 2});
   t.inputs = {Iota1({1, 1, 3, 3})};
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2, 2}, {1, 3, 7, 9}));
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(),
+                   Tensor::FromVector<float>({1, 1, 2, 2}, {1, 3, 7, 9}));
 
   OpTest ceil = Op("MaxPool");
   ceil.opset = 10;
   ceil.attributes["kernel_shape"] = IntsAttr({3, 3});
   ceil.attributes["strides"] = IntsAttr({2, 2});
   ceil.inputs = {Iota1({1, 1, 4, 4})};
-  ExpectTensorNear(RunAll(ceil)[0].tensor(), Tensor::FromVector<float>({1, 1, 1, 1}, {11}));
+  ExpectTensorNear(RunOpOutputs(ceil)[0].tensor(), Tensor::FromVector<float>({1, 1, 1, 1}, {11}));
   ceil.attributes["ceil_mode"] = IntAttr(1);
-  ExpectTensorNear(RunAll(ceil)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(ceil)[0].tensor(),
                    Tensor::FromVector<float>({1, 1, 2, 2}, {11, 12, 15, 16}));
 
   OpTest dil = Op("MaxPool");
   dil.attributes["kernel_shape"] = IntsAttr({2, 2});
   dil.attributes["dilations"] = IntsAttr({2, 2});
   dil.inputs = {Iota1({1, 1, 4, 4})};
-  ExpectTensorNear(RunAll(dil)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(dil)[0].tensor(),
                    Tensor::FromVector<float>({1, 1, 2, 2}, {11, 12, 15, 16}));
 }
 
@@ -85,7 +81,8 @@ TEST(MaxPoolTest, IntegersSameUpperAndErrors) {
   t.attributes["kernel_shape"] = IntsAttr({2});
   t.attributes["auto_pad"] = StringAttr("SAME_UPPER");
   t.inputs = {Tensor::FromVector<uint8_t>({1, 1, 3}, {3, 250, 7})};
-  ExpectTensorEq(RunAll(t)[0].tensor(), Tensor::FromVector<uint8_t>({1, 1, 3}, {250, 250, 7}));
+  ExpectTensorEq(RunOpOutputs(t)[0].tensor(),
+                 Tensor::FromVector<uint8_t>({1, 1, 3}, {250, 250, 7}));
   t.attributes.erase("kernel_shape");
   EXPECT_FALSE(RunOp(t).ok());                      // kernel_shape is required
   t.attributes["kernel_shape"] = IntsAttr({2, 2});  // rank mismatch with a 1-D input
@@ -101,10 +98,10 @@ TEST(AveragePoolTest, CountIncludePadAndCeilMode) {
   t.attributes["pads"] = IntsAttr({1, 1, 1, 1});
   t.attributes["strides"] = IntsAttr({2, 2});
   t.inputs = {Iota1({1, 1, 3, 3})};
-  ExpectTensorNear(RunAll(t)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(),
                    Tensor::FromVector<float>({1, 1, 2, 2}, {1, 2.5f, 5.5f, 7}));
   t.attributes["count_include_pad"] = IntAttr(1);
-  ExpectTensorNear(RunAll(t)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(),
                    Tensor::FromVector<float>({1, 1, 2, 2}, {0.25f, 1.25f, 2.75f, 7}));
 
   OpTest ceil = Op("AveragePool");
@@ -112,12 +109,13 @@ TEST(AveragePoolTest, CountIncludePadAndCeilMode) {
   ceil.attributes["strides"] = IntsAttr({2});
   ceil.attributes["ceil_mode"] = IntAttr(1);
   ceil.inputs = {Iota1({1, 1, 4})};
-  ExpectTensorNear(RunAll(ceil)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {2, 3.5f}));
+  ExpectTensorNear(RunOpOutputs(ceil)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {2, 3.5f}));
 
   OpTest d = Op("AveragePool");
   d.attributes["kernel_shape"] = IntsAttr({2});
   d.inputs = {Tensor::FromVector<double>({1, 1, 4}, {1, 2, 3, 4})};
-  ExpectTensorNear(RunAll(d)[0].tensor(), Tensor::FromVector<double>({1, 1, 3}, {1.5, 2.5, 3.5}));
+  ExpectTensorNear(RunOpOutputs(d)[0].tensor(),
+                   Tensor::FromVector<double>({1, 1, 3}, {1.5, 2.5, 3.5}));
   d.inputs = {Tensor::FromVector<int32_t>({1, 1, 2}, {1, 2})};
   EXPECT_FALSE(RunOp(d).ok());
 }
@@ -126,11 +124,11 @@ TEST(LpPoolTest, NormsOverWindows) {
   OpTest t = Op("LpPool");
   t.attributes["kernel_shape"] = IntsAttr({2});
   t.inputs = {Tensor::FromVector<float>({1, 1, 3}, {3, -4, 0})};
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {5, 4}));
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {5, 4}));
   t.attributes["p"] = IntAttr(1);
-  ExpectTensorNear(RunAll(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {7, 4}));
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(), Tensor::FromVector<float>({1, 1, 2}, {7, 4}));
   t.attributes["p"] = IntAttr(3);
-  ExpectTensorNear(RunAll(t)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(),
                    Tensor::FromVector<float>({1, 1, 2}, {std::cbrt(91.0f), 4}));
 }
 
@@ -138,16 +136,17 @@ TEST(GlobalPoolTest, AverageMaxAndLp) {
   const Tensor x = Iota1({1, 2, 2, 2});
   OpTest avg = Op("GlobalAveragePool");
   avg.inputs = {x};
-  ExpectTensorNear(RunAll(avg)[0].tensor(), Tensor::FromVector<float>({1, 2, 1, 1}, {2.5f, 6.5f}));
+  ExpectTensorNear(RunOpOutputs(avg)[0].tensor(),
+                   Tensor::FromVector<float>({1, 2, 1, 1}, {2.5f, 6.5f}));
   OpTest mx = Op("GlobalMaxPool");
   mx.inputs = {x};
-  ExpectTensorNear(RunAll(mx)[0].tensor(), Tensor::FromVector<float>({1, 2, 1, 1}, {4, 8}));
+  ExpectTensorNear(RunOpOutputs(mx)[0].tensor(), Tensor::FromVector<float>({1, 2, 1, 1}, {4, 8}));
   OpTest lp = Op("GlobalLpPool");
   lp.inputs = {x};
-  ExpectTensorNear(RunAll(lp)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(lp)[0].tensor(),
                    Tensor::FromVector<float>({1, 2, 1, 1}, {std::sqrt(30.0f), std::sqrt(174.0f)}));
   avg.inputs = {Tensor(DataType::kFloat32, {0, 3, 4})};
-  ExpectTensorNear(RunAll(avg)[0].tensor(), Tensor(DataType::kFloat32, {0, 3, 1}));
+  ExpectTensorNear(RunOpOutputs(avg)[0].tensor(), Tensor(DataType::kFloat32, {0, 3, 1}));
   avg.inputs = {Tensor::FromVector<float>({2}, {1, 2})};
   EXPECT_FALSE(RunOp(avg).ok());
 }
@@ -161,10 +160,10 @@ TEST(MaxUnpoolTest, DefaultAndRequestedOutputShape) {
   const Tensor idx = Tensor::FromVector<int64_t>({1, 1, 2, 2}, {5, 7, 13, 15});
   t.inputs = {x, idx};
   ExpectTensorNear(
-      RunAll(t)[0].tensor(),
+      RunOpOutputs(t)[0].tensor(),
       Tensor::FromVector<float>({1, 1, 4, 4}, {0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 7, 0, 8}));
   t.inputs = {x, idx, Tensor::FromVector<int64_t>({4}, {1, 1, 5, 5})};
-  ExpectTensorNear(RunAll(t)[0].tensor(),
+  ExpectTensorNear(RunOpOutputs(t)[0].tensor(),
                    Tensor::FromVector<float>({1, 1, 5, 5}, {0, 0, 0, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0,
                                                             0, 0, 0, 7, 0, 8, 0, 0, 0, 0, 0, 0}));
   t.inputs = {x, Tensor::FromVector<int64_t>({1, 1, 2, 2}, {5, 7, 13, 16})};

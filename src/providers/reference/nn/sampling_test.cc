@@ -12,6 +12,7 @@ using testing::ExpectTensorNear;
 using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 using testing::StringAttr;
 
 // An OpTest for `op_type` at the default opset (spelled out to keep -Wextra quiet).
@@ -19,12 +20,6 @@ OpTest Op(const char* op_type) {
   OpTest t;
   t.op_type = op_type;
   return t;
-}
-
-Tensor RunFirst(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
 }
 
 Tensor F(Shape s, std::vector<float> v) { return Tensor::FromVector<float>(std::move(s), v); }
@@ -35,18 +30,18 @@ TEST(GridSampleTest, BilinearWithAndWithoutAlignCorners) {
   t.attributes["align_corners"] = IntAttr(1);
   const Tensor x = F({1, 1, 2, 2}, {1, 2, 3, 4});
   t.inputs = {x, F({1, 1, 4, 2}, {-1, -1, 1, -1, 0, 0, 1, 1})};
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 4}, {1, 2, 2.5f, 4}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 4}, {1, 2, 2.5f, 4}));
   // Without align_corners, -1 is the outer edge of the corner pixel: half a pixel outside.
   t.attributes["align_corners"] = IntAttr(0);
   t.inputs = {x, F({1, 1, 1, 2}, {-1, -1})};
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {0.25f}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 1}, {0.25f}));
   t.attributes["padding_mode"] = StringAttr("border");
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 1}, {1}));
   t.attributes["padding_mode"] = StringAttr("reflection");
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 1}, {1}));
   t.attributes["padding_mode"] = StringAttr("zeros");
   t.attributes["mode"] = StringAttr("nearest");
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 1}, {1}));
 }
 
 TEST(GridSampleTest, BicubicOnConstantAndErrors) {
@@ -56,7 +51,7 @@ TEST(GridSampleTest, BicubicOnConstantAndErrors) {
   t.attributes["padding_mode"] = StringAttr("border");
   t.inputs = {F({1, 1, 3, 3}, std::vector<float>(9, 5.0f)),
               F({1, 1, 3, 2}, {-0.3f, 0.2f, 0.9f, -1, 0, 0})};
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 3}, {5, 5, 5}), 1e-5, 1e-5);
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 3}, {5, 5, 5}), 1e-5, 1e-5);
   t.inputs = {F({1, 1, 3, 3}, std::vector<float>(9, 5.0f)),
               F({1, 1, 3, 3}, std::vector<float>(9, 0.0f))};
   EXPECT_FALSE(RunOp(t).ok());
@@ -75,12 +70,12 @@ TEST(RoiAlignTest, CoordinateModesOnARamp) {
   t.attributes["coordinate_transformation_mode"] = StringAttr("output_half_pixel");
   t.inputs = {F({1, 1, 4, 4}, ramp), F({1, 4}, {0, 0, 3, 3}),
               Tensor::FromVector<int64_t>({1}, {0})};
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1.5f}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 1}, {1.5f}));
   t.attributes["coordinate_transformation_mode"] = StringAttr("half_pixel");
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 1}, {1.0f}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 1}, {1.0f}));
   t.attributes["output_width"] = IntAttr(3);
   t.attributes.erase("sampling_ratio");  // adaptive: ceil(3 / 3) = 1 sample per bin
-  ExpectTensorNear(RunFirst(t), F({1, 1, 1, 3}, {0.0f, 1.0f, 2.0f}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 1, 1, 3}, {0.0f, 1.0f, 2.0f}));
   t.inputs = {F({1, 1, 4, 4}, ramp), F({1, 4}, {0, 0, 3, 3}),
               Tensor::FromVector<int64_t>({1}, {1})};
   EXPECT_FALSE(RunOp(t).ok());
@@ -93,26 +88,26 @@ TEST(EinsumTest, ProductsTransposesAndDiagonals) {
   t.opset = 12;
   t.attributes["equation"] = StringAttr("ij,jk->ik");
   t.inputs = {a, b};
-  ExpectTensorNear(RunFirst(t), F({2, 2}, {58, 64, 139, 154}));
+  ExpectTensorNear(RunOpOutput(t), F({2, 2}, {58, 64, 139, 154}));
   t.attributes["equation"] = StringAttr("ij,jk");  // implicit output: ik
-  ExpectTensorNear(RunFirst(t), F({2, 2}, {58, 64, 139, 154}));
+  ExpectTensorNear(RunOpOutput(t), F({2, 2}, {58, 64, 139, 154}));
   t.attributes["equation"] = StringAttr("ij -> ji");
   t.inputs = {a};
-  ExpectTensorNear(RunFirst(t), F({3, 2}, {1, 4, 2, 5, 3, 6}));
+  ExpectTensorNear(RunOpOutput(t), F({3, 2}, {1, 4, 2, 5, 3, 6}));
   t.attributes["equation"] = StringAttr("ba");  // implicit output sorts labels: ab, a transpose
-  ExpectTensorNear(RunFirst(t), F({3, 2}, {1, 4, 2, 5, 3, 6}));
+  ExpectTensorNear(RunOpOutput(t), F({3, 2}, {1, 4, 2, 5, 3, 6}));
   const Tensor sq = F({2, 2}, {1, 2, 3, 4});
   t.inputs = {sq};
   t.attributes["equation"] = StringAttr("ii->i");
-  ExpectTensorNear(RunFirst(t), F({2}, {1, 4}));
+  ExpectTensorNear(RunOpOutput(t), F({2}, {1, 4}));
   t.attributes["equation"] = StringAttr("ii");
-  ExpectTensorNear(RunFirst(t), F({}, {5}));
+  ExpectTensorNear(RunOpOutput(t), F({}, {5}));
   t.attributes["equation"] = StringAttr("ij,ij->");
   t.inputs = {sq, sq};
-  ExpectTensorNear(RunFirst(t), F({}, {30}));
+  ExpectTensorNear(RunOpOutput(t), F({}, {30}));
   t.attributes["equation"] = StringAttr("i,j->ij");
   t.inputs = {F({2}, {1, 2}), F({3}, {1, 10, 100})};
-  ExpectTensorNear(RunFirst(t), F({2, 3}, {1, 10, 100, 2, 20, 200}));
+  ExpectTensorNear(RunOpOutput(t), F({2, 3}, {1, 10, 100, 2, 20, 200}));
 }
 
 TEST(EinsumTest, EllipsisBroadcastIntegersAndErrors) {
@@ -120,16 +115,16 @@ TEST(EinsumTest, EllipsisBroadcastIntegersAndErrors) {
   t.opset = 12;
   t.attributes["equation"] = StringAttr("...ij,jk->...ik");
   t.inputs = {F({2, 2, 2}, {1, 0, 0, 1, 2, 0, 0, 2}), F({2, 2}, {1, 2, 3, 4})};
-  ExpectTensorNear(RunFirst(t), F({2, 2, 2}, {1, 2, 3, 4, 2, 4, 6, 8}));
+  ExpectTensorNear(RunOpOutput(t), F({2, 2, 2}, {1, 2, 3, 4, 2, 4, 6, 8}));
   t.attributes["equation"] = StringAttr("bij,bjk->bik");
   t.inputs = {Tensor::FromVector<int64_t>({1, 1, 2}, {2, 3}),
               Tensor::FromVector<int64_t>({1, 2, 1}, {4, 5})};
-  ExpectTensorEq(RunFirst(t), Tensor::FromVector<int64_t>({1, 1, 1}, {23}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({1, 1, 1}, {23}));
   // The batched-GEMM path with a broadcast batch label, and an output order that is not
   // [batch, M, N].
   t.attributes["equation"] = StringAttr("bij,bjk->kbi");
   t.inputs = {F({1, 1, 2}, {2, 3}), F({2, 2, 1}, {4, 5, 6, 7})};
-  ExpectTensorNear(RunFirst(t), F({1, 2, 1}, {23, 33}));
+  ExpectTensorNear(RunOpOutput(t), F({1, 2, 1}, {23, 33}));
   t.attributes["equation"] = StringAttr("ij,jk->ik");
   t.inputs = {F({2, 3}, {}), F({2, 2}, {})};
   EXPECT_FALSE(RunOp(t).ok());

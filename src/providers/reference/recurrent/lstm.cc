@@ -10,7 +10,6 @@
 // a length of 0, as in ONNX Runtime).
 
 #include <algorithm>
-#include <type_traits>
 
 #include "providers/reference/recurrent/recurrent_kernels.h"
 #include "providers/reference/recurrent/rnn_common.h"
@@ -28,15 +27,8 @@ class LstmKernel final : public OpKernel {
       : attrs_(std::move(attrs)), input_forget_(input_forget) {}
 
   Status Compute(KernelContext& ctx) const override {
-    ASSIGN_OR_RETURN(RecurrentDims dims, CheckRecurrentInputs(ctx, attrs_, kGates, true));
-    return VisitRecurrentType(ctx.input(0)->dtype(), ctx.NodeLabel(), [&](auto tag) -> Status {
-      using C = std::remove_pointer_t<decltype(tag)>;
-      RecurrentInputs<C> in;
-      RETURN_IF_ERROR(LoadRecurrentInputs(ctx, attrs_, dims, kGates, true, &in));
-      RecurrentOutputs<C> out;
-      Run(dims, in, &out);
-      ZeroStatesOfEmptySequences(dims, in.lens, &out);
-      return WriteRecurrentOutputs(ctx, attrs_, dims, out);
+    return ComputeRecurrent(ctx, attrs_, kGates, true, [&](const auto& dims, const auto& in, auto* out) {
+      Run(dims, in, out);
     });
   }
 

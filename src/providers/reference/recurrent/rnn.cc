@@ -3,8 +3,6 @@
 // `clip` bounds the pre-activation. Steps past a batch entry's sequence_lens leave its state alone
 // and write zeros to Y; a length of 0 gives zero final states (as in ONNX Runtime).
 
-#include <type_traits>
-
 #include "providers/reference/recurrent/recurrent_kernels.h"
 #include "providers/reference/recurrent/rnn_common.h"
 
@@ -18,15 +16,8 @@ class RnnKernel final : public OpKernel {
   explicit RnnKernel(RecurrentAttrs attrs) : attrs_(std::move(attrs)) {}
 
   Status Compute(KernelContext& ctx) const override {
-    ASSIGN_OR_RETURN(RecurrentDims dims, CheckRecurrentInputs(ctx, attrs_, 1, false));
-    return VisitRecurrentType(ctx.input(0)->dtype(), ctx.NodeLabel(), [&](auto tag) -> Status {
-      using C = std::remove_pointer_t<decltype(tag)>;
-      RecurrentInputs<C> in;
-      RETURN_IF_ERROR(LoadRecurrentInputs(ctx, attrs_, dims, 1, false, &in));
-      RecurrentOutputs<C> out;
-      Run(dims, in, &out);
-      ZeroStatesOfEmptySequences(dims, in.lens, &out);
-      return WriteRecurrentOutputs(ctx, attrs_, dims, out);
+    return ComputeRecurrent(ctx, attrs_, 1, false, [&](const auto& dims, const auto& in, auto* out) {
+      Run(dims, in, out);
     });
   }
 

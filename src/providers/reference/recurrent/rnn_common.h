@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/kernel.h"
@@ -164,6 +165,24 @@ Status VisitRecurrentType(DataType dtype, const std::string& where, F&& f) {
       return InvalidArgument(where + ": input X must be float16, bfloat16, float or double, got " +
                              std::string(DataTypeName(dtype)));
   }
+}
+
+// The Compute shared by RNN, GRU and LSTM: checks the inputs, loads them as the compute type C,
+// calls run(dims, in, &out) (a generic callable; `out` starts empty), zeroes the final states of
+// empty sequences and writes the wanted outputs.
+template <typename Run>
+Status ComputeRecurrent(KernelContext& ctx, const RecurrentAttrs& attrs, int num_gates,
+                        bool is_lstm, Run&& run) {
+  ASSIGN_OR_RETURN(RecurrentDims dims, CheckRecurrentInputs(ctx, attrs, num_gates, is_lstm));
+  return VisitRecurrentType(ctx.input(0)->dtype(), ctx.NodeLabel(), [&](auto tag) -> Status {
+    using C = std::remove_pointer_t<decltype(tag)>;
+    RecurrentInputs<C> in;
+    RETURN_IF_ERROR(LoadRecurrentInputs(ctx, attrs, dims, num_gates, is_lstm, &in));
+    RecurrentOutputs<C> out;
+    run(dims, in, &out);
+    ZeroStatesOfEmptySequences(dims, in.lens, &out);
+    return WriteRecurrentOutputs(ctx, attrs, dims, out);
+  });
 }
 
 template <typename C>

@@ -11,12 +11,7 @@ using testing::ExpectTensorEq;
 using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
-
-Tensor RunFirstOutput(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
+using testing::RunOpOutput;
 
 // [2, 3]: 2 9 9 / 4 1 4
 Tensor Data() { return Tensor::FromVector<float>({2, 3}, {2, 9, 9, 4, 1, 4}); }
@@ -25,7 +20,7 @@ TEST(ArgMaxTest, DefaultAxisKeepDims) {
   OpTest t;
   t.op_type = "ArgMax";
   t.inputs = {Data()};
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({1, 3}, {1, 0, 0}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({1, 3}, {1, 0, 0}));
 }
 
 TEST(ArgMaxTest, TiesFirstOrLast) {
@@ -34,9 +29,9 @@ TEST(ArgMaxTest, TiesFirstOrLast) {
   t.attributes["axis"] = IntAttr(1);
   t.attributes["keepdims"] = IntAttr(0);
   t.inputs = {Data()};
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2}, {1, 0}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2}, {1, 0}));
   t.attributes["select_last_index"] = IntAttr(1);
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2}, {2, 2}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2}, {2, 2}));
 }
 
 TEST(ArgMinTest, NegativeAxisAndInts) {
@@ -44,9 +39,9 @@ TEST(ArgMinTest, NegativeAxisAndInts) {
   t.op_type = "ArgMin";
   t.attributes["axis"] = IntAttr(-1);
   t.inputs = {Tensor::FromVector<int32_t>({2, 3}, {5, -1, -1, 0, 0, 7})};
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2, 1}, {1, 0}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2, 1}, {1, 0}));
   t.attributes["select_last_index"] = IntAttr(1);
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2, 1}, {2, 1}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2, 1}, {2, 1}));
 }
 
 TEST(ArgMaxTest, NaNWins) {
@@ -54,7 +49,7 @@ TEST(ArgMaxTest, NaNWins) {
   t.op_type = "ArgMax";
   const float nan = std::numeric_limits<float>::quiet_NaN();
   t.inputs = {Tensor::FromVector<float>({4}, {1, nan, 5, nan})};
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({1}, {1}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({1}, {1}));
 }
 
 TEST(ArgMaxTest, Errors) {
@@ -68,7 +63,7 @@ TEST(ArgMaxTest, Errors) {
   EXPECT_FALSE(RunOp(t).ok());
   // Nothing to compute: fine.
   t.inputs = {Tensor(DataType::kFloat32, {0, 3})};
-  ExpectTensorEq(RunFirstOutput(t), Tensor(DataType::kInt64, {0, 1}));
+  ExpectTensorEq(RunOpOutput(t), Tensor(DataType::kInt64, {0, 1}));
 }
 
 }  // namespace

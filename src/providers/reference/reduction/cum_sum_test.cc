@@ -10,24 +10,19 @@ using testing::ExpectTensorNear;
 using testing::IntAttr;
 using testing::OpTest;
 using testing::RunOp;
-
-Tensor RunFirstOutput(const OpTest& t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? (*out)[0].tensor() : Tensor();
-}
+using testing::RunOpOutput;
 
 TEST(CumSumTest, ExclusiveAndReverse) {
   OpTest t;
   t.op_type = "CumSum";
   t.inputs = {Tensor::FromVector<float>({4}, {1, 2, 3, 4}), Tensor::Scalar<int32_t>(0)};
-  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {1, 3, 6, 10}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({4}, {1, 3, 6, 10}));
   t.attributes["exclusive"] = IntAttr(1);
-  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {0, 1, 3, 6}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({4}, {0, 1, 3, 6}));
   t.attributes["reverse"] = IntAttr(1);
-  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {9, 7, 4, 0}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({4}, {9, 7, 4, 0}));
   t.attributes["exclusive"] = IntAttr(0);
-  ExpectTensorNear(RunFirstOutput(t), Tensor::FromVector<float>({4}, {10, 9, 7, 4}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({4}, {10, 9, 7, 4}));
 }
 
 TEST(CumSumTest, Axis0And1NegativeInt64) {
@@ -35,9 +30,9 @@ TEST(CumSumTest, Axis0And1NegativeInt64) {
   t.op_type = "CumSum";
   Tensor x = Tensor::FromVector<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
   t.inputs = {x, Tensor::FromVector<int64_t>({1}, {0})};
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2, 3}, {1, 2, 3, 5, 7, 9}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2, 3}, {1, 2, 3, 5, 7, 9}));
   t.inputs = {x, Tensor::Scalar<int64_t>(-1)};
-  ExpectTensorEq(RunFirstOutput(t), Tensor::FromVector<int64_t>({2, 3}, {1, 3, 6, 4, 9, 15}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<int64_t>({2, 3}, {1, 3, 6, 4, 9, 15}));
 }
 
 TEST(CumSumTest, Errors) {

@@ -14,25 +14,19 @@ using testing::IntAttr;
 using testing::IntsAttr;
 using testing::OpTest;
 using testing::RunOp;
+using testing::RunOpOutput;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // [2, 3]: 1 2 3 / 4 5 6
 Tensor Matrix() { return Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6}); }
 
-Tensor RunReduce(OpTest t) {
-  auto out = RunOp(t);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  if (!out.ok()) return Tensor();
-  return (*out)[0].tensor();
-}
-
 TEST(ReduceSumTest, AxesInputKeepDims) {
   OpTest t;
   t.op_type = "ReduceSum";
   t.opset = 13;
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({1}, {1})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {6, 15}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2, 1}, {6, 15}));
 }
 
 TEST(ReduceSumTest, AxesAttributeBeforeOpset13NoKeepDims) {
@@ -42,7 +36,7 @@ TEST(ReduceSumTest, AxesAttributeBeforeOpset13NoKeepDims) {
   t.attributes["axes"] = IntsAttr({0});
   t.attributes["keepdims"] = IntAttr(0);
   t.inputs = {Matrix()};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({3}, {5, 7, 9}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({3}, {5, 7, 9}));
 }
 
 TEST(ReduceSumTest, NegativeAxis) {
@@ -50,16 +44,16 @@ TEST(ReduceSumTest, NegativeAxis) {
   t.op_type = "ReduceSum";
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({1}, {-1})};
   t.attributes["keepdims"] = IntAttr(0);
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {6, 15}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {6, 15}));
 }
 
 TEST(ReduceSumTest, NoAxesReducesEverything) {
   OpTest t;
   t.op_type = "ReduceSum";
   t.inputs = {Matrix()};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({1, 1}, {21}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1}, {21}));
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({0}, {})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({1, 1}, {21}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({1, 1}, {21}));
 }
 
 TEST(ReduceSumTest, NoopWithEmptyAxes) {
@@ -67,7 +61,7 @@ TEST(ReduceSumTest, NoopWithEmptyAxes) {
   t.op_type = "ReduceSum";
   t.attributes["noop_with_empty_axes"] = IntAttr(1);
   t.inputs = {Matrix(), Tensor::FromVector<int64_t>({0}, {})};
-  ExpectTensorNear(RunReduce(t), Matrix());
+  ExpectTensorNear(RunOpOutput(t), Matrix());
 }
 
 TEST(ReduceSumTest, MiddleAxisOfRank3Int32) {
@@ -78,7 +72,7 @@ TEST(ReduceSumTest, MiddleAxisOfRank3Int32) {
   for (int i = 0; i < 24; ++i) v[i] = i;
   t.inputs = {Tensor::FromVector<int32_t>({2, 3, 4}, v), Tensor::FromVector<int64_t>({1}, {1})};
   // out[a][c] = sum_b (12a + 4b + c) = 36a + 12 + 3c
-  ExpectTensorEq(RunReduce(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<int32_t>({2, 4}, {12, 15, 18, 21, 48, 51, 54, 57}));
 }
 
@@ -90,14 +84,14 @@ TEST(ReduceSumTest, OuterAndInnerAxes) {
   for (int i = 0; i < 24; ++i) v[i] = i;
   t.inputs = {Tensor::FromVector<double>({2, 3, 4}, v), Tensor::FromVector<int64_t>({2}, {0, 2})};
   // out[b] = sum_a sum_c (12a + 4b + c) = 4*12 + 32b + 2*6 = 60 + 32b
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<double>({3}, {60, 92, 124}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<double>({3}, {60, 92, 124}));
 }
 
 TEST(ReduceSumTest, EmptyReductionGivesZero) {
   OpTest t;
   t.op_type = "ReduceSum";
   t.inputs = {Tensor(DataType::kFloat32, {2, 0}), Tensor::FromVector<int64_t>({1}, {1})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {0, 0}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2, 1}, {0, 0}));
 }
 
 TEST(ReduceSumTest, EmptyOutput) {
@@ -105,14 +99,14 @@ TEST(ReduceSumTest, EmptyOutput) {
   t.op_type = "ReduceSum";
   t.inputs = {Tensor(DataType::kFloat32, {0, 3}), Tensor::FromVector<int64_t>({1}, {1})};
   t.attributes["keepdims"] = IntAttr(0);
-  ExpectTensorNear(RunReduce(t), Tensor(DataType::kFloat32, {0}));
+  ExpectTensorNear(RunOpOutput(t), Tensor(DataType::kFloat32, {0}));
 }
 
 TEST(ReduceSumTest, Scalar) {
   OpTest t;
   t.op_type = "ReduceSumSquare";
   t.inputs = {Tensor::Scalar<float>(3)};
-  ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(9));
+  ExpectTensorNear(RunOpOutput(t), Tensor::Scalar<float>(9));
 }
 
 TEST(ReduceSumTest, BadAxes) {
@@ -132,9 +126,9 @@ TEST(ReduceMaxMinTest, Values) {
   t.opset = 13;
   t.attributes["axes"] = IntsAttr({1});
   t.inputs = {Tensor::FromVector<float>({2, 3}, {1, 7, 3, -4, -5, -6})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {7, -4}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2, 1}, {7, -4}));
   t.op_type = "ReduceMin";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {1, -6}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2, 1}, {1, -6}));
 }
 
 TEST(ReduceMaxMinTest, NaNPropagates) {
@@ -143,7 +137,7 @@ TEST(ReduceMaxMinTest, NaNPropagates) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   t.inputs = {Tensor::FromVector<float>({3}, {1, nan, 3})};
   t.attributes["keepdims"] = IntAttr(0);
-  EXPECT_TRUE(std::isnan(RunReduce(t).data<float>()[0]));
+  EXPECT_TRUE(std::isnan(RunOpOutput(t).data<float>()[0]));
 }
 
 TEST(ReduceMaxMinTest, EmptyGivesIdentity) {
@@ -151,15 +145,15 @@ TEST(ReduceMaxMinTest, EmptyGivesIdentity) {
   t.op_type = "ReduceMax";
   t.opset = 18;
   t.inputs = {Tensor(DataType::kFloat32, {2, 0}), Tensor::FromVector<int64_t>({1}, {1})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {-kInf, -kInf}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2, 1}, {-kInf, -kInf}));
   t.op_type = "ReduceMin";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2, 1}, {kInf, kInf}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2, 1}, {kInf, kInf}));
   t.inputs = {Tensor(DataType::kInt32, {0}), Tensor::FromVector<int64_t>({1}, {0})};
-  ExpectTensorEq(RunReduce(t),
+  ExpectTensorEq(RunOpOutput(t),
                  Tensor::FromVector<int32_t>({1}, {std::numeric_limits<int32_t>::max()}));
   t.op_type = "ReduceMax";
   t.inputs = {Tensor(DataType::kUint8, {0})};
-  ExpectTensorEq(RunReduce(t), Tensor::FromVector<uint8_t>({1}, {0}));
+  ExpectTensorEq(RunOpOutput(t), Tensor::FromVector<uint8_t>({1}, {0}));
 }
 
 TEST(ReduceOtherTest, MeanProdL1L2SumSquare) {
@@ -169,15 +163,15 @@ TEST(ReduceOtherTest, MeanProdL1L2SumSquare) {
   t.attributes["axes"] = IntsAttr({1});
   t.attributes["keepdims"] = IntAttr(0);
   t.inputs = {Tensor::FromVector<float>({2, 2}, {1, -2, 3, 4})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {-0.5f, 3.5f}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {-0.5f, 3.5f}));
   t.op_type = "ReduceProd";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {-2, 12}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {-2, 12}));
   t.op_type = "ReduceL1";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {3, 7}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {3, 7}));
   t.op_type = "ReduceL2";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {std::sqrt(5.f), 5}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {std::sqrt(5.f), 5}));
   t.op_type = "ReduceSumSquare";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {5, 25}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {5, 25}));
 }
 
 TEST(ReduceOtherTest, IntegerMeanTruncates) {
@@ -185,7 +179,7 @@ TEST(ReduceOtherTest, IntegerMeanTruncates) {
   t.op_type = "ReduceMean";
   t.inputs = {Tensor::FromVector<int64_t>({3}, {1, 2, -7})};
   t.attributes["keepdims"] = IntAttr(0);
-  ExpectTensorEq(RunReduce(t), Tensor::Scalar<int64_t>(-1));  // -4/3
+  ExpectTensorEq(RunOpOutput(t), Tensor::Scalar<int64_t>(-1));  // -4/3
 }
 
 TEST(ReduceOtherTest, LogSumAndLogSumExp) {
@@ -193,14 +187,14 @@ TEST(ReduceOtherTest, LogSumAndLogSumExp) {
   t.op_type = "ReduceLogSum";
   t.attributes["keepdims"] = IntAttr(0);
   t.inputs = {Tensor::FromVector<float>({2}, {1, 2})};
-  ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(std::log(3.f)));
+  ExpectTensorNear(RunOpOutput(t), Tensor::Scalar<float>(std::log(3.f)));
   t.op_type = "ReduceLogSumExp";
-  ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(std::log(std::exp(1.f) + std::exp(2.f))));
+  ExpectTensorNear(RunOpOutput(t), Tensor::Scalar<float>(std::log(std::exp(1.f) + std::exp(2.f))));
   // Stable for large inputs where exp() overflows float.
   t.inputs = {Tensor::FromVector<float>({2}, {1000, 1000})};
-  ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(1000 + std::log(2.f)));
+  ExpectTensorNear(RunOpOutput(t), Tensor::Scalar<float>(1000 + std::log(2.f)));
   t.inputs = {Tensor(DataType::kFloat32, {0})};
-  ExpectTensorNear(RunReduce(t), Tensor::Scalar<float>(-kInf));
+  ExpectTensorNear(RunOpOutput(t), Tensor::Scalar<float>(-kInf));
 }
 
 TEST(ReduceOtherTest, NoopAppliesElementwisePart) {
@@ -209,16 +203,16 @@ TEST(ReduceOtherTest, NoopAppliesElementwisePart) {
   t.opset = 18;
   t.attributes["noop_with_empty_axes"] = IntAttr(1);
   t.inputs = {Tensor::FromVector<float>({2}, {-2, 3})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {4, 9}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {4, 9}));
   t.op_type = "ReduceL1";
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<float>({2}, {2, 3}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<float>({2}, {2, 3}));
 }
 
 TEST(ReduceOtherTest, Float16) {
   OpTest t;
   t.op_type = "ReduceSum";
   t.inputs = {Tensor::FromVector<Float16>({3}, {Float16(1.5f), Float16(2.f), Float16(-0.5f)})};
-  ExpectTensorNear(RunReduce(t), Tensor::FromVector<Float16>({1}, {Float16(3.f)}));
+  ExpectTensorNear(RunOpOutput(t), Tensor::FromVector<Float16>({1}, {Float16(3.f)}));
 }
 
 }  // namespace

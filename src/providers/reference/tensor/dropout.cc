@@ -45,7 +45,7 @@ class DropoutKernel : public OpKernel {
         if (opset_ < 10) {
           // Before opset 10 the mask has the input's type: all ones.
           Tensor* mask = ctx.AllocateOutput(1, x->dtype(), x->shape());
-          return tensor_ops::VisitFloat(
+          return VisitOf<FloatTypes>(
               x->dtype(),
               [&](auto tag) -> Status {
                 using T = typename decltype(tag)::type;
@@ -73,7 +73,7 @@ class DropoutKernel : public OpKernel {
     bool* m = mask->data<bool>();
     for (int64_t i = 0; i < x->numel(); ++i) m[i] = uniform() >= ratio;
     const double scale = 1.0 / (1.0 - ratio);
-    return tensor_ops::VisitFloat(
+    return VisitOf<FloatTypes>(
         x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

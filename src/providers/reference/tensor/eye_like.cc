@@ -18,7 +18,7 @@ class EyeLikeKernel : public OpKernel {
       return InvalidArgument(ctx.NodeLabel() + ": input " + x->Describe() + " must be 2-D");
     const DataType dtype = has_dtype_ ? dtype_ : x->dtype();
     const int64_t rows = x->dim(0), cols = x->dim(1);
-    return tensor_ops::VisitNumericOrBool(
+    return VisitOf<NumericOrBoolTypes>(
         dtype,
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

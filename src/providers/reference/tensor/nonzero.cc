@@ -13,7 +13,7 @@ class NonZeroKernel : public OpKernel {
     ASSIGN_OR_RETURN(const Tensor* x, ctx.RequireInput(0));
     std::vector<bool> nonzero(static_cast<size_t>(x->numel()));
     int64_t count = 0;
-    RETURN_IF_ERROR(tensor_ops::VisitNumericOrBool(
+    RETURN_IF_ERROR(VisitOf<NumericOrBoolTypes>(
         x->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

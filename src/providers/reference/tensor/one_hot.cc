@@ -39,7 +39,7 @@ class OneHotKernel : public OpKernel {
     const int axis = static_cast<int>(axis_ < 0 ? axis_ + rank + 1 : axis_);
     // Indices as int64 (truncating fractions); -1 marks "no hot element".
     std::vector<int64_t> indices(static_cast<size_t>(indices_t->numel()));
-    RETURN_IF_ERROR(tensor_ops::VisitNumeric(
+    RETURN_IF_ERROR(VisitOf<NumericTypes>(
         indices_t->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

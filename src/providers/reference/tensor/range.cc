@@ -27,7 +27,7 @@ class RangeKernel : public OpKernel {
             start_t->Describe() + ", " + limit_t->Describe() + ", " + delta_t->Describe());
       }
     }
-    return tensor_ops::VisitNumeric(
+    return VisitOf<NumericTypes>(
         start_t->dtype(),
         [&](auto tag) -> Status {
           using T = typename decltype(tag)::type;

@@ -9,7 +9,7 @@ namespace berth {
 namespace {
 
 using tensor_ops::NormalizeAxes;
-using tensor_ops::ReadInt64s;
+using tensor_ops::ReadAxesAttributeOrInput;
 
 class SqueezeKernel : public OpKernel {
  public:
@@ -19,19 +19,11 @@ class SqueezeKernel : public OpKernel {
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* data, ctx.RequireInput(0));
     const int rank = data->rank();
-    bool has_axes = has_attr_axes_;
-    std::vector<int64_t> axes = attr_axes_;
-    if (const Tensor* axes_input = ctx.input(1)) {
-      if (axes_input->rank() > 1) {
-        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " +
-                               axes_input->Describe());
-      }
-      ASSIGN_OR_RETURN(axes, ReadInt64s(*axes_input, ctx.NodeLabel(), "input 'axes'"));
-      has_axes = true;
-    }
+    ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> axes,
+                     ReadAxesAttributeOrInput(ctx, has_attr_axes_, attr_axes_));
     std::vector<bool> drop(static_cast<size_t>(rank), false);
-    if (has_axes) {
-      ASSIGN_OR_RETURN(std::vector<int> normalized, NormalizeAxes(axes, rank, ctx.NodeLabel()));
+    if (axes) {
+      ASSIGN_OR_RETURN(std::vector<int> normalized, NormalizeAxes(*axes, rank, ctx.NodeLabel()));
       for (int a : normalized) {
         if (data->dim(a) != 1) {
           return InvalidArgument(ctx.NodeLabel() + ": cannot squeeze axis " + std::to_string(a) +

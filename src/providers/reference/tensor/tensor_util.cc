@@ -115,6 +115,22 @@ StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& wh
   return out;
 }
 
+StatusOr<std::optional<std::vector<int64_t>>> ReadAxesAttributeOrInput(
+    const KernelContext& ctx, bool has_attr_axes, const std::vector<int64_t>& attr_axes) {
+  const Tensor* axes_input = ctx.input(1);
+  if (!axes_input) {
+    if (!has_attr_axes) return std::optional<std::vector<int64_t>>();
+    return std::optional<std::vector<int64_t>>(attr_axes);
+  }
+  if (axes_input->rank() > 1) {
+    return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " +
+                           axes_input->Describe());
+  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes,
+                   ReadInt64s(*axes_input, ctx.NodeLabel(), "input 'axes'"));
+  return std::optional<std::vector<int64_t>>(std::move(axes));
+}
+
 StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where,
                                     const std::string& what) {
   if (t.numel() != 1) {
@@ -122,7 +138,7 @@ StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where,
                            t.Describe());
   }
   double v = 0;
-  Status s = VisitNumericOrBool(
+  Status s = VisitOf<NumericOrBoolTypes>(
       t.dtype(),
       [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
@@ -221,7 +237,7 @@ Status ScatterInto(Tensor& out, const std::vector<int64_t>& offsets, const Tenso
     }
     return Status::Ok();
   }
-  return VisitNumericOrBool(
+  return VisitOf<NumericOrBoolTypes>(
       out.dtype(),
       [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;

@@ -6,6 +6,7 @@
 // does that. Everything here is stateless and safe to call from several threads.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "berth/status.h"
 #include "berth/tensor.h"
 #include "engine/dispatch.h"
+#include "engine/kernel.h"
 
 namespace berth::tensor_ops {
 
@@ -43,34 +45,6 @@ Status VisitElementBits(DataType dtype, F&& f, const std::string& where) {
   }
 }
 
-// Like VisitType, but only instantiates f for the listed C++ types (VisitType instantiates every
-// type, which code that does arithmetic cannot compile for strings).
-template <typename... Ts, typename F>
-Status VisitTypes(DataType dtype, F&& f, const std::string& where) {
-  Status status;
-  bool found =
-      ((DataTypeOf<Ts>::value == dtype ? (status = f(TypeTag<Ts>{}), true) : false) || ...);
-  if (!found) return UnsupportedType(dtype, where);
-  return status;
-}
-
-template <typename F>
-Status VisitFloat(DataType dtype, F&& f, const std::string& where) {
-  return VisitTypes<float, double, Float16, BFloat16>(dtype, std::forward<F>(f), where);
-}
-
-template <typename F>
-Status VisitNumeric(DataType dtype, F&& f, const std::string& where) {
-  return VisitTypes<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
-                    uint16_t, uint32_t, uint64_t>(dtype, std::forward<F>(f), where);
-}
-
-template <typename F>
-Status VisitNumericOrBool(DataType dtype, F&& f, const std::string& where) {
-  return VisitTypes<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t, uint8_t,
-                    uint16_t, uint32_t, uint64_t, bool>(dtype, std::forward<F>(f), where);
-}
-
 // Copies `count` elements src[src_offset...] -> dst[dst_offset...]; both tensors have the same
 // dtype.
 void CopyElements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset,
@@ -90,6 +64,11 @@ void StridedCopy(const Tensor& src, int64_t base, const std::vector<int64_t>& st
 // Reads an int32/int64 tensor as int64 values. `what` names the input in errors ("input 'axes'").
 StatusOr<std::vector<int64_t>> ReadInt64s(const Tensor& t, const std::string& where,
                                           const std::string& what);
+
+// Squeeze/Unsqueeze axes: the attribute before opset 13, an optional 1-D int32/int64 input 1 from
+// 13 (both forms are accepted; the input wins). Null when neither is given.
+StatusOr<std::optional<std::vector<int64_t>>> ReadAxesAttributeOrInput(
+    const KernelContext& ctx, bool has_attr_axes, const std::vector<int64_t>& attr_axes);
 
 // Reads the single element of a scalar or one-element tensor of any numeric/bool type as double.
 StatusOr<double> ReadScalarAsDouble(const Tensor& t, const std::string& where,

@@ -8,7 +8,7 @@ namespace berth {
 namespace {
 
 using tensor_ops::NormalizeAxes;
-using tensor_ops::ReadInt64s;
+using tensor_ops::ReadAxesAttributeOrInput;
 
 class UnsqueezeKernel : public OpKernel {
  public:
@@ -17,17 +17,13 @@ class UnsqueezeKernel : public OpKernel {
 
   Status Compute(KernelContext& ctx) const override {
     ASSIGN_OR_RETURN(const Tensor* data, ctx.RequireInput(0));
-    std::vector<int64_t> axes = attr_axes_;
-    if (const Tensor* axes_input = ctx.input(1)) {
-      if (axes_input->rank() > 1) {
-        return InvalidArgument(ctx.NodeLabel() + ": input 'axes' must be 1-D, got " +
-                               axes_input->Describe());
-      }
-      ASSIGN_OR_RETURN(axes, ReadInt64s(*axes_input, ctx.NodeLabel(), "input 'axes'"));
-    } else if (!has_attr_axes_) {
+    ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> given,
+                     ReadAxesAttributeOrInput(ctx, has_attr_axes_, attr_axes_));
+    if (!given) {
       return InvalidArgument(ctx.NodeLabel() +
                              ": axes are required (attribute before opset 13, input from 13)");
     }
+    const std::vector<int64_t>& axes = *given;
     const int out_rank = data->rank() + static_cast<int>(axes.size());
     ASSIGN_OR_RETURN(std::vector<int> normalized, NormalizeAxes(axes, out_rank, ctx.NodeLabel()));
     std::vector<bool> inserted(static_cast<size_t>(out_rank), false);

@@ -49,9 +49,7 @@ StatusOr<Layout> ReadLayout(KernelContext& ctx, int groups) {
 // The optimizers are defined for float and double only.
 template <typename F>
 Status VisitFloatOrDouble(DataType type, const std::string& where, F&& f) {
-  if (type == DataType::kFloat32) return f(TypeTag<float>{});
-  if (type == DataType::kFloat64) return f(TypeTag<double>{});
-  return UnsupportedType(type, where);
+  return VisitOf<float, double>(type, std::forward<F>(f), where);
 }
 
 class AdagradKernel final : public OpKernel {
