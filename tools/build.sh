@@ -13,6 +13,9 @@ BUILD_DIR="${BERTH_BUILD_DIR:-build}"
 
 export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+# Cache hits across checkouts in different folders (CI clones afresh): paths relative to the root.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 # shellcheck disable=SC2086  # BERTH_CMAKE_ARGS is a list of words on purpose
 cmake -G Ninja -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${BERTH_CMAKE_ARGS:-} >/dev/null

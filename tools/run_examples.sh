@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Quick start: installs what Berth needs to build and run (no test tools), builds the `berth`
-# binary and runs the bundled example models (examples/models/<name>/1/model.onnx) on their example
-# inputs (examples/inputs/<name>/input_<i>.pb), printing each output and a latency figure.
+# binary, runs each bundled example model once on its example inputs (examples/inputs/<name>/), then
+# serves examples/models with `berth serve` on port 8000 until Ctrl-C.
 #
-#   tools/run_examples.sh [--no-install]
+#   tools/run_examples.sh [--no-install] [SERVE FLAGS...]   e.g. --http-port 9000
 #
 # BERTH_BUILD_DIR picks the build folder (default build).
 set -euo pipefail
@@ -13,24 +13,22 @@ cd "$ROOT"
 BUILD_DIR="${BERTH_BUILD_DIR:-build}"
 BERTH="$BUILD_DIR/berth"
 
-if [[ "${1:-}" != --no-install ]]; then
+if [[ "${1:-}" == --no-install ]]; then
+  shift
+else
   tools/install_deps.sh --runtime-only
 fi
 echo "==> building $BERTH"
 tools/build.sh berth
 
-# One model at a time through `berth run`. (When `berth serve` lands, this is the place to start
-# the server on examples/models and send the same inputs over HTTP instead.)
-run_example() {
-  local name="$1"
-  local model="examples/models/$name/1/model.onnx"
-  local inputs="examples/inputs/$name"
-  echo
-  echo "==> $BERTH run $model --input-dir $inputs"
-  "$BERTH" run "$model" --input-dir "$inputs"
-  "$BERTH" run "$model" --input-dir "$inputs" --quiet --repeat 100
-}
-
+# Show each example model once through `berth run` (output summary), then serve them all.
 for dir in examples/models/*/; do
-  run_example "$(basename "$dir")"
+  name="$(basename "$dir")"
+  echo "==> $BERTH run examples/models/$name/1/model.onnx --input-dir examples/inputs/$name"
+  "$BERTH" run "examples/models/$name/1/model.onnx" --input-dir "examples/inputs/$name"
 done
+
+echo
+echo "==> $BERTH serve --model-repository examples/models $*"
+echo "    try: curl localhost:8000/v2/models/tiny_mlp   (README.md, section Serving, has more)"
+exec "$BERTH" serve --model-repository examples/models "$@"

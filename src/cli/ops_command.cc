@@ -10,7 +10,7 @@
 namespace berth::cli {
 
 CommandRunner AddOpsCommand(CLI::App& app) {
-  CLI::App* sub = app.add_subcommand("ops", "List the supported operators (domain, op type, opset range)");
+  app.add_subcommand("ops", "List the supported operators (domain, op type, opset range)");
   return [] {
     std::vector<KernelRegistration> entries = DefaultKernelRegistry().entries();
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
