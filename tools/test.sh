@@ -77,6 +77,17 @@ run_fuzzers() {
     mkdir -p "$corpus"
     local seeds=()
     [[ -d "fuzz/seeds/$name" ]] && seeds=("fuzz/seeds/$name")
+    # The model loader starts from real models: every ONNX conformance model, plus past crashes.
+    if [[ $name == model_loader_fuzz ]]; then
+      [[ -d fuzz/regressions/model_loader ]] && seeds+=(fuzz/regressions/model_loader)
+      if [[ -d /usr/share/libonnx-testdata/data/node && ! -d "$FUZZ_BUILD_DIR/seeds-onnx" ]]; then
+        mkdir -p "$FUZZ_BUILD_DIR/seeds-onnx"
+        for m in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
+          cp "$m" "$FUZZ_BUILD_DIR/seeds-onnx/$(basename "$(dirname "$m")").onnx"
+        done
+      fi
+      [[ -d "$FUZZ_BUILD_DIR/seeds-onnx" ]] && seeds+=("$FUZZ_BUILD_DIR/seeds-onnx")
+    fi
     mkdir -p "$FUZZ_BUILD_DIR/artifacts-$name"
     echo "--- $name (${FUZZ_SECONDS}s)"
     if "$fuzzer" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \

@@ -285,3 +285,21 @@ TEST(SessionTest, FuzzRegressionsDoNotCrash) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(SessionTest, StaticShapeInferenceFillsIntermediateTypes) {
+  auto s = LoadProto(AddReluModel());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& value_info = (*s)->model().graph->value_info;
+  auto it = value_info.find("sum");
+  ASSERT_NE(it, value_info.end()) << "shape inference did not annotate 'sum'";
+  EXPECT_EQ(it->second.dtype, DataType::kFloat32);
+  ASSERT_TRUE(it->second.has_shape);
+  EXPECT_EQ(it->second.dims, (std::vector<int64_t>{-1, 3}));
+  EXPECT_EQ(it->second.dim_names[0], "N");
+}
+
+}  // namespace
+}  // namespace berth

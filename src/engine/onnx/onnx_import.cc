@@ -1,11 +1,17 @@
 #include "engine/onnx/onnx_import.h"
 
 #include <google/protobuf/io/coded_stream.h>
-#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <climits>
 #include <set>
 #include <unordered_map>
@@ -171,66 +177,115 @@ int InlineFunctionsOnce(onnx::GraphProto* graph, const LocalFunctions& locals, c
   return expanded;
 }
 
-// Control-flow attributes that libonnx's inference functions index with unchecked (our fuzzer
-// crashed ScanInferenceFunctionOpset9 through a corrupted num_scan_inputs).
-bool ControlFlowIsConsistent(const onnx::GraphProto& graph) {
-  for (const auto& node : graph.node()) {
-    const onnx::GraphProto* body = nullptr;
-    for (const auto& attr : node.attribute()) {
-      if (attr.has_g()) {
-        if (!ControlFlowIsConsistent(attr.g())) return false;
-        if (attr.name() == "body") body = &attr.g();
-        if ((attr.name() == "then_branch" || attr.name() == "else_branch") &&
-            attr.g().output_size() != node.output_size()) {
-          return false;
-        }
-      }
-      for (const auto& g : attr.graphs())
-        if (!ControlFlowIsConsistent(g)) return false;
-    }
-    if (!node.domain().empty() && node.domain() != "ai.onnx") continue;
-    if (node.op_type() == "Scan") {
-      int64_t num_scan = -1;
-      for (const auto& attr : node.attribute())
-        if (attr.name() == "num_scan_inputs") num_scan = attr.i();
-      if (!body || num_scan < 0 || num_scan > node.input_size()) return false;
-      if (body->input_size() > node.input_size() || body->output_size() != node.output_size()) return false;
-      for (const auto& attr : node.attribute()) {
-        if ((attr.name() == "scan_input_axes" || attr.name() == "scan_input_directions") && attr.ints_size() > num_scan) return false;
-        if ((attr.name() == "scan_output_axes" || attr.name() == "scan_output_directions") &&
-            attr.ints_size() > node.output_size()) {
-          return false;
-        }
-      }
-    } else if (node.op_type() == "Loop") {
-      if (!body || node.input_size() < 2 || body->input_size() != node.input_size() ||
-          body->output_size() < node.input_size() - 1) {
-        return false;
+// Copies the value_info that inference added in `from` into `to`, graph by graph (the two have the
+// same nodes and subgraphs; `from` lacks initializer data).
+void MergeValueInfo(const onnx::GraphProto& from, onnx::GraphProto* to) {
+  *to->mutable_value_info() = from.value_info();
+  for (int n = 0; n < from.node_size() && n < to->node_size(); ++n) {
+    const auto& fa = from.node(n).attribute();
+    auto* ta = to->mutable_node(n)->mutable_attribute();
+    for (int a = 0; a < fa.size() && a < ta->size(); ++a) {
+      if (fa.Get(a).has_g() && ta->Get(a).has_g()) MergeValueInfo(fa.Get(a).g(), ta->Mutable(a)->mutable_g());
+      for (int k = 0; k < fa.Get(a).graphs_size() && k < ta->Get(a).graphs_size(); ++k) {
+        MergeValueInfo(fa.Get(a).graphs(k), ta->Mutable(a)->mutable_graphs(k));
       }
     }
   }
-  return true;
 }
 
-// libonnx's shape inference trusts the model; only a model that passes ONNX's checker and our
-// control-flow checks is given to it. (Inference is best effort: what it skips is found at run time.)
-bool SafeForShapeInference(const onnx::ModelProto& model) {
-  try {
-    onnx::checker::check_model(model);
-  } catch (const std::exception&) {
-    return false;
+// Initializer data is not needed for type and shape inference; dropping it keeps what crosses the
+// pipe small.
+void StripInitializerData(onnx::GraphProto* graph) {
+  for (auto& init : *graph->mutable_initializer()) {
+    init.clear_raw_data();
+    init.clear_float_data();
+    init.clear_int32_data();
+    init.clear_int64_data();
+    init.clear_double_data();
+    init.clear_uint64_data();
+    init.clear_string_data();
+    init.clear_external_data();
+    init.clear_data_location();
   }
-  return ControlFlowIsConsistent(model.graph());
+  for (auto& node : *graph->mutable_node()) {
+    for (auto& attr : *node.mutable_attribute()) {
+      if (attr.has_g()) StripInitializerData(attr.mutable_g());
+      for (auto& g : *attr.mutable_graphs()) StripInitializerData(&g);
+    }
+  }
 }
 
+// Runs libonnx's shape inference in a forked child process. Its inference functions trust the model
+// (our fuzzer crashed them through corrupted Scan and ConvTranspose attributes), and a model file is
+// untrusted input: a crash or hang there must cost only the inferred types, never the server.
+// The child gets a copy of the model for free (fork), infers, and sends back the model without
+// initializer data; the parent merges the value_info. Any failure leaves the model as it was.
 void RunShapeInference(onnx::ModelProto* model) {
-  if (!SafeForShapeInference(*model)) return;
-  try {
-    onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*strict_mode=*/0, /*data_prop=*/false);
-    onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), opts);
-  } catch (const std::exception&) {
-    // Inference is best effort: types we cannot infer statically are found at run time.
+  constexpr int kTimeoutMs = 20000;
+  int fds[2];
+  if (pipe(fds) != 0) return;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return;
   }
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    try {
+      onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*strict_mode=*/0, /*data_prop=*/false);
+      onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), opts);
+      StripInitializerData(model->mutable_graph());
+      out = model->SerializeAsString();
+    } catch (const std::exception&) {
+      _exit(1);
+    }
+    size_t off = 0;
+    while (off < out.size()) {
+      ssize_t w = write(fds[1], out.data() + off, out.size() - off);
+      if (w <= 0) _exit(1);
+      off += static_cast<size_t>(w);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string bytes;
+  char buf[65536];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  bool timed_out = false;
+  for (;;) {
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    deadline - std::chrono::steady_clock::now()).count());
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    int r = poll(&p, 1, left);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      timed_out = r == 0;
+      break;
+    }
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return;
+  onnx::ModelProto inferred;
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!inferred.ParseFromCodedStream(&stream)) return;
+  MergeValueInfo(inferred.graph(), model->mutable_graph());
+  *model->mutable_graph()->mutable_output() = inferred.graph().output();
 }
 
 // ---------------------------------------------------------------------------------------------------
