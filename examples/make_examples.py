@@ -9,39 +9,14 @@ The output is deterministic (fixed seed) and checked in, so running the examples
   examples/inputs/<name>/expected_<i>.pb   what the model must answer (computed here with numpy)
 """
 
-import os
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OPSET = 17
 
 
-def _write(name, graph, inputs, expected):
-    model = helper.make_model(graph, producer_name="berth-examples",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)
-    model_dir = os.path.join(HERE, "models", name, "1")
-    data_dir = os.path.join(HERE, "inputs", name)
-    os.makedirs(model_dir, exist_ok=True)
-    os.makedirs(data_dir, exist_ok=True)
-    onnx.save(model, os.path.join(model_dir, "model.onnx"))
-    for i, (value_info, array) in enumerate(zip(graph.input, inputs)):
-        tensor = numpy_helper.from_array(array, value_info.name)
-        with open(os.path.join(data_dir, f"input_{i}.pb"), "wb") as f:
-            f.write(tensor.SerializeToString())
-    for i, (value_info, array) in enumerate(zip(graph.output, expected)):
-        tensor = numpy_helper.from_array(array, value_info.name)
-        with open(os.path.join(data_dir, f"expected_{i}.pb"), "wb") as f:
-            f.write(tensor.SerializeToString())
-
-
-def _softmax(x):
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+# Writing models and their inputs/expected outputs is shared with make_models.py (same folder).
+from make_models import _save as _write, _softmax  # noqa: E402
 
 
 def tiny_mlp(rng):
