@@ -13,10 +13,8 @@ The output is deterministic (fixed seed) and checked in, so running the examples
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-
-
 # Writing models and their inputs/expected outputs is shared with make_models.py (same folder).
-from make_models import _save as _write, _softmax  # noqa: E402
+from make_models import _save as _write, _softmax
 
 
 def tiny_mlp(rng):
