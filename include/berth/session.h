@@ -24,6 +24,16 @@ struct SessionOptions {
   bool validate_inputs = true;
   // Run ONNX's shape inference at load time (used for validation and metadata).
   bool infer_shapes = true;
+  // Threads one Run() may use inside operators; 0 = one per physical core. Concurrent runs share a
+  // process-wide budget so that they do not oversubscribe the cores.
+  int intra_op_threads = 0;
+  // Graph optimizations applied at load: 0 none, 1 basic (constant folding, dead-node/identity
+  // elimination, shape-subgraph folding), 2 all (also fusions and provider layouts).
+  int optimization_level = 2;
+  // Use the optimized x86 provider (oneDNN) where it supports a node; the reference provider otherwise.
+  bool use_optimized_provider = true;
+  // Record per-node execution times (Session::profile()).
+  bool enable_profiling = false;
 };
 
 // Declared type of a model input or output, as callers see it.

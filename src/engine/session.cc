@@ -4,6 +4,7 @@
 #include <map>
 
 #include "engine/execution_plan.h"
+#include "engine/optimizer/optimizer.h"
 #include "engine/graph.h"
 #include "engine/kernel_registry.h"
 #include "engine/onnx/onnx_import.h"
@@ -74,7 +75,14 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
   std::unique_ptr<Session> session(new Session());
   session->model_ = model;
   session->options_ = options;
-  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(model->graph, DefaultKernelRegistry(), {}));
+  std::shared_ptr<const Graph> graph = model->graph;
+  if (options.optimization_level > 0) {
+    // The model keeps its original graph (metadata, dumps); the session plans an optimized copy.
+    auto optimized = std::make_shared<Graph>(*model->graph);
+    RETURN_IF_ERROR(OptimizeGraph(*optimized, OptimizerOptions{options.optimization_level}));
+    graph = std::move(optimized);
+  }
+  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(graph, DefaultKernelRegistry(), {}));
   for (const ValueInfo& vi : model->graph->inputs) session->inputs_.push_back(ToTensorInfo(vi));
   for (const ValueInfo& vi : model->graph->outputs) session->outputs_.push_back(ToTensorInfo(vi));
   return session;
