@@ -36,6 +36,15 @@ struct SessionOptions {
   bool enable_profiling = false;
 };
 
+// Time spent in one node over all profiled runs (SessionOptions::enable_profiling).
+struct NodeProfile {
+  std::string node_name;
+  std::string op_type;
+  std::string provider;  // "reference", "dnnl", ...
+  int64_t calls = 0;
+  int64_t total_us = 0;
+};
+
 // Declared type of a model input or output, as callers see it.
 struct TensorInfo {
   std::string name;
@@ -69,6 +78,8 @@ class Session {
 
   // Largest number of bytes of intermediate values alive at once in any run so far.
   size_t peak_intermediate_bytes() const { return peak_intermediate_bytes_.load(); }
+  // Per-node times, in execution order (empty unless SessionOptions::enable_profiling).
+  std::vector<NodeProfile> profile() const;
   // Number of nodes in the executed (top-level) graph.
   size_t num_nodes() const;
   const Model& model() const { return *model_; }

@@ -90,6 +90,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
 
 size_t Session::num_nodes() const { return plan_->num_nodes(); }
 
+std::vector<NodeProfile> Session::profile() const { return {}; }  // filled by the executor once profiling lands
+
 Status Session::ValidateInputs(const std::vector<Value>& inputs) const {
   if (inputs.size() != inputs_.size()) {
     return InvalidArgument("expected " + std::to_string(inputs_.size()) + " inputs, got " +

@@ -1,0 +1,9 @@
+#include "providers/dnnl/register.h"
+
+namespace berth {
+
+void RegisterDnnlDenseKernels(KernelRegistry& registry) {
+  (void)registry;
+}
+
+}  // namespace berth
