@@ -34,7 +34,8 @@ void FuzzHttp(std::string_view bytes) {
     s->sleep_ms = 0;
     return s;
   }();
-  static const berth::http::Router router(*server, Options());
+  static auto* jobs = new berth::AsyncJobStore(*server, {/*max_jobs=*/64, std::chrono::seconds(1)});
+  static const berth::http::Router router(*server, Options(), jobs);
 
   bhttp::request_parser<bhttp::string_body> parser;
   parser.eager(true);

@@ -32,6 +32,7 @@ RUNTIME_PACKAGES=(
   libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libboost-dev
   libdnnl-dev prometheus-cpp-dev
+  libgrpc++-dev protobuf-compiler-grpc
 )
 # Tests on top: clang + libFuzzer runtime for the fuzzers, the ONNX conformance data, Python with
 # onnx/numpy/torch/torchvision for the real-architecture tests, and venv for the test tools.
@@ -41,8 +42,8 @@ TEST_PACKAGES=(
   python3-onnx python3-numpy python3-torch python3-torchvision python3-venv
 )
 
-# Benchmarks (bench/serve): the load generator and the HTTP ceiling Berth is compared with.
-BENCH_PACKAGES=(wrk nginx)
+# Benchmarks (bench/serve, bench/grpc): the load generators and the HTTP ceiling Berth is compared with.
+BENCH_PACKAGES=(wrk nginx nghttp2-client)  # nghttp2-client: h2load, the gRPC load of bench/grpc
 if [[ $BENCH == 1 && $RUNTIME_ONLY == 1 ]]; then
   echo "install_deps.sh: --bench needs the venv, so it cannot go with --runtime-only" >&2; exit 2
 fi
@@ -94,7 +95,8 @@ fi
 
 # Python venv for test tools. It is made from Debian's interpreter with --system-site-packages so
 # that Debian's torch, torchvision, onnx and numpy are used as they are; the requirements file pins
-# numpy<2 and protobuf<4 so pip never replaces the versions those were built against.
+# numpy<2 so pip never replaces the version those were built against (protobuf is replaced by 6.x,
+# which tritonclient.grpc needs; see tests/requirements.txt).
 VENV="$ROOT/.venv"
 REQS="$ROOT/tests/requirements.txt"
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -110,8 +112,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
 else
   echo "install_deps.sh: $VENV is up to date"
 fi
-"$VENV/bin/python" -c "import numpy, onnx, torch, torchvision, pytest" \
-  || { echo "install_deps.sh: the venv cannot import numpy/onnx/torch/torchvision/pytest" >&2; exit 1; }
+"$VENV/bin/python" -c "import numpy, onnx, torch, torchvision, pytest, tritonclient.grpc" \
+  || { echo "install_deps.sh: the venv cannot import numpy/onnx/torch/torchvision/pytest/tritonclient.grpc" >&2; exit 1; }
 
 # Benchmark tools (FastAPI, uvicorn, onnxruntime) into the same venv; bench/requirements.txt keeps
 # Debian's numpy and protobuf in place.

@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "common/logging.h"
+#include "server/grpc/grpc_server.h"
 #include "server/http/http_server.h"
 #include "server/inference_server.h"
 
@@ -27,10 +28,17 @@ struct ServeFlags {
   std::string http_address = "0.0.0.0";
   int http_port = 8000;
   int grpc_port = 8001;
+  bool allow_grpc = true;
+  std::string grpc_address;  // "" = --http-address
+  int64_t grpc_max_message_bytes = int64_t{64} << 20;
   int http_thread_count = 0;
   int http_infer_thread_count = 0;
+  int64_t http_inline_infer_max_us = 200;
+  int64_t async_max_jobs = 1024;
+  int async_job_ttl_secs = 600;
   int64_t max_body_bytes = int64_t{64} << 20;
   int64_t max_tensor_elements = int64_t{1} << 28;
+  int64_t cache_size_bytes = int64_t{64} << 20;
   int http_header_timeout_secs = 30;
   int http_body_timeout_secs = 60;
   int http_idle_timeout_secs = 60;
@@ -73,6 +81,7 @@ int Serve(const ServeFlags& f) {
   options.startup_models = f.load_models;
   options.explicit_model_control = f.model_control_mode == "explicit";
   options.max_tensor_elements = f.max_tensor_elements;
+  options.cache_size_bytes = f.cache_size_bytes;
   LogEvent(LogLevel::kInfo, "server_starting",
            {{"model_repository", f.model_repository},
             {"model_control_mode", f.model_control_mode},
@@ -87,6 +96,9 @@ int Serve(const ServeFlags& f) {
   http_options.port = static_cast<uint16_t>(f.http_port);
   http_options.io_threads = f.http_thread_count;
   http_options.worker_threads = f.http_infer_thread_count;
+  http_options.max_inline_infer_us = f.http_inline_infer_max_us;
+  http_options.async_jobs.max_jobs = static_cast<size_t>(f.async_max_jobs);
+  http_options.async_jobs.ttl = std::chrono::seconds(f.async_job_ttl_secs);
   http_options.max_body_bytes = static_cast<size_t>(f.max_body_bytes);
   http_options.header_timeout = std::chrono::seconds(f.http_header_timeout_secs);
   http_options.body_timeout = std::chrono::seconds(f.http_body_timeout_secs);
@@ -99,13 +111,22 @@ int Serve(const ServeFlags& f) {
   if (!started.ok()) return Fail("server_start_failed", started.status().message());
   std::unique_ptr<http::HttpServer> http_server = std::move(started).value();
 
-  if (f.grpc_port != 0) {
-    LogEvent(
-        LogLevel::kInfo, "grpc_not_served",
-        {{"port", f.grpc_port}, {"reason", "the gRPC front end is not implemented yet; use HTTP"}});
+  std::unique_ptr<grpc_frontend::GrpcServer> grpc_server;
+  if (f.allow_grpc) {
+    grpc_frontend::GrpcServerOptions grpc_options;
+    grpc_options.address = f.grpc_address.empty() ? f.http_address : f.grpc_address;
+    grpc_options.port = static_cast<uint16_t>(f.grpc_port);
+    grpc_options.max_message_bytes = f.grpc_max_message_bytes;
+    grpc_options.parse.max_tensor_elements = f.max_tensor_elements;
+    StatusOr<std::unique_ptr<grpc_frontend::GrpcServer>> grpc_started =
+        grpc_frontend::GrpcServer::Start(*core, grpc_options);
+    if (!grpc_started.ok()) return Fail("server_start_failed", grpc_started.status().message());
+    grpc_server = std::move(grpc_started).value();
   }
   LogEvent(LogLevel::kInfo, "server_ready",
-           {{"ready", core->IsReady()}, {"http_port", http_server->port()}});
+           {{"ready", core->IsReady()},
+            {"http_port", http_server->port()},
+            {"grpc_port", grpc_server ? nlohmann::json(grpc_server->port()) : nlohmann::json()}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -125,20 +146,26 @@ int Serve(const ServeFlags& f) {
   }).detach();
 
   http_server->StopAccepting();
+  if (grpc_server) grpc_server->StopAccepting(std::chrono::seconds(f.exit_timeout_secs));
   const auto left = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(
         deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero()));
   };
   const int64_t core_left = core->Drain(left());
   const int64_t http_left = http_server->WaitIdle(left());
-  if (core_left > 0 || http_left > 0) {
+  const int64_t grpc_left = grpc_server ? grpc_server->WaitIdle(left()) : 0;
+  if (core_left > 0 || http_left > 0 || grpc_left > 0) {
     // Workers are still inside models; joining them would outlast the deadline the operator set.
     LogEvent(LogLevel::kWarning, "shutdown_timeout",
-             {{"inflight_inferences", core_left}, {"inflight_http_requests", http_left}});
+             {{"inflight_inferences", core_left},
+              {"inflight_http_requests", http_left},
+              {"inflight_grpc_requests", grpc_left}});
     std::_Exit(0);
   }
   http_server->Stop();
   http_server.reset();
+  if (grpc_server) grpc_server->Stop();
+  grpc_server.reset();
   core.reset();
   LogEvent(LogLevel::kInfo, "server_stopped");
   return 0;
@@ -168,9 +195,18 @@ CommandRunner AddServeCommand(CLI::App& app) {
                   "HTTP port; 0 picks a free port (logged as server_listening)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
+  sub->add_option("--allow-grpc", f.allow_grpc,
+                  "Serve the KServe v2 gRPC protocol (and grpc.health.v1) besides HTTP")
+      ->capture_default_str();
+  sub->add_option("--grpc-address", f.grpc_address,
+                  "Address gRPC listens on; default: the --http-address");
   sub->add_option("--grpc-port", f.grpc_port,
-                  "gRPC port (accepted for Triton compatibility; gRPC is not served yet)")
+                  "gRPC port; 0 picks a free port (logged as grpc_listening)")
       ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  sub->add_option("--grpc-max-message-bytes", f.grpc_max_message_bytes,
+                  "Largest gRPC message accepted or sent (larger: RESOURCE_EXHAUSTED)")
+      ->check(CLI::Range(int64_t{1}, int64_t{2147483647}))
       ->capture_default_str();
   sub->add_option("--http-thread-count", f.http_thread_count,
                   "Threads for HTTP connections; 0 = one per core")
@@ -181,6 +217,19 @@ CommandRunner AddServeCommand(CLI::App& app) {
          "Threads running inference and model loads for HTTP requests; 0 = max(8, 2 x cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  sub->add_option("--http-inline-infer-max-us", f.http_inline_infer_max_us,
+                  "Models answering within this many µs run on the connection's thread, saving two "
+                  "thread hand-offs; 0 = always use the inference threads")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--async-max-jobs", f.async_max_jobs,
+                  "Most asynchronous inference jobs kept at once (pending or finished); more: 429")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--async-job-ttl-secs", f.async_job_ttl_secs,
+                  "How long a finished asynchronous job's result is kept")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--max-body-bytes", f.max_body_bytes,
                   "Largest request body accepted (larger: 413)")
       ->check(CLI::PositiveNumber)
@@ -188,6 +237,11 @@ CommandRunner AddServeCommand(CLI::App& app) {
   sub->add_option("--max-tensor-elements", f.max_tensor_elements,
                   "Largest element count of one input tensor")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--cache-size-bytes", f.cache_size_bytes,
+                  "Byte budget of the response cache (models opt in with response_cache { enable: true }); "
+                  "least recently used entries are evicted; 0 turns the cache off")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--http-header-timeout-secs", f.http_header_timeout_secs,
                   "Time a client has to send a request's header")

@@ -4,7 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "common/json_writer.h"
 
 namespace berth {
 
@@ -22,16 +28,94 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
-std::string Timestamp() {
+void AppendTimestamp(std::string& out) {
+  // The formatted seconds are cached per thread: strftime and gmtime_r are most of the cost.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[32];
+  thread_local size_t cached_len = 0;
   auto now = std::chrono::system_clock::now();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us % 1000000));
-  return buf;
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
+  out.append(cached, cached_len);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us % 1000000));
+  out += frac;
+}
+
+void WriteAll(const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(STDERR_FILENO, data.data() + done, data.size() - done);
+    if (n <= 0) return;  // stderr closed or broken: drop rather than spin
+    done += static_cast<size_t>(n);
+  }
+}
+
+// Collects lines and writes them in batches from a background thread.
+class LogSink {
+ public:
+  static LogSink& Get() {
+    // Never destroyed: other static destructors may still log; the atexit hook flushes.
+    static LogSink* sink = [] {
+      auto* s = new LogSink();
+      std::atexit([] { LogSink::Get().Flush(); });
+      return s;
+    }();
+    return *sink;
+  }
+
+  void Append(std::string_view line, bool urgent) {
+    {
+      std::lock_guard lock(mutex_);
+      pending_.append(line);
+      if (!urgent && pending_.size() < kFlushBytes) {
+        StartWriterLocked();
+        return;
+      }
+    }
+    Flush();
+  }
+
+  void Flush() {
+    std::lock_guard write_lock(write_mutex_);  // keeps batches in order
+    std::string batch;
+    {
+      std::lock_guard lock(mutex_);
+      batch.swap(pending_);
+    }
+    if (!batch.empty()) WriteAll(batch);
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  static constexpr auto kFlushInterval = std::chrono::milliseconds(5);
+
+  void StartWriterLocked() {
+    if (writer_started_) return;
+    writer_started_ = true;
+    std::thread([this] {
+      for (;;) {
+        std::this_thread::sleep_for(kFlushInterval);
+        Flush();
+      }
+    }).detach();
+  }
+
+  std::mutex mutex_;        // guards pending_, writer_started_
+  std::mutex write_mutex_;  // one batch written at a time
+  std::string pending_;
+  bool writer_started_ = false;
+};
+
+void Submit(LogLevel level, std::string& line) {
+  line += '\n';
+  LogSink::Get().Append(line, level >= LogLevel::kWarning);
 }
 }  // namespace
 
@@ -48,26 +132,86 @@ bool ParseLogLevel(const std::string& text, LogLevel* level) {
   return true;
 }
 
+void FlushLogs() { LogSink::Get().Flush(); }
+
 void LogEvent(LogLevel level, const std::string& event, const nlohmann::json& fields) {
   if (level < g_level.load()) return;
   std::string line;
   if (g_format.load() == LogFormat::kJson) {
-    nlohmann::json j = {{"ts", Timestamp()}, {"level", LevelName(level)}, {"event", event}};
+    nlohmann::json j = nlohmann::json::object();
+    std::string ts;
+    AppendTimestamp(ts);
+    j["ts"] = ts;
+    j["level"] = LevelName(level);
+    j["event"] = event;
     if (fields.is_object()) {
       for (auto it = fields.begin(); it != fields.end(); ++it) j[it.key()] = it.value();
     }
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
-    line = Timestamp() + " " + LevelName(level) + " " + event;
+    AppendTimestamp(line);
+    line += std::string(" ") + LevelName(level) + " " + event;
     if (fields.is_object()) {
       for (auto it = fields.begin(); it != fields.end(); ++it) {
         line += " " + it.key() + "=" + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
       }
     }
   }
-  line += '\n';
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  Submit(level, line);
+}
+
+LogLine::LogLine(LogLevel level, std::string_view event)
+    : level_(level), enabled_(level >= g_level.load()), json_(g_format.load() == LogFormat::kJson) {
+  if (!enabled_) return;
+  line_.reserve(256);
+  if (json_) {
+    line_ += "{\"ts\":\"";
+    AppendTimestamp(line_);
+    line_ += "\",\"level\":\"";
+    line_ += LevelName(level);
+    line_ += "\",\"event\":";
+    AppendJsonString(line_, event);
+  } else {
+    AppendTimestamp(line_);
+    line_ += ' ';
+    line_ += LevelName(level);
+    line_ += ' ';
+    line_ += event;
+  }
+}
+
+void LogLine::Key(std::string_view key) {
+  if (json_) {
+    line_ += ',';
+    AppendJsonString(line_, key);
+    line_ += ':';
+  } else {
+    line_ += ' ';
+    line_ += key;
+    line_ += '=';
+  }
+}
+
+LogLine& LogLine::Str(std::string_view key, std::string_view value) {
+  if (!enabled_) return *this;
+  Key(key);
+  if (json_) AppendJsonString(line_, value);
+  else line_ += value;
+  return *this;
+}
+
+LogLine& LogLine::Int(std::string_view key, int64_t value) {
+  if (!enabled_) return *this;
+  Key(key);
+  AppendJsonInt(line_, value);
+  return *this;
+}
+
+void LogLine::Emit() {
+  if (!enabled_) return;
+  enabled_ = false;
+  if (json_) line_ += '}';
+  Submit(level_, line_);
 }
 
 }  // namespace berth

@@ -1,11 +1,15 @@
 #include "repository/model_loader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <filesystem>
 #include <map>
 
+#include "common/logging.h"
 #include "repository/model_config.h"
+#include "server/metrics.h"
 
 namespace berth {
 
@@ -253,8 +257,42 @@ std::string ModelVersionFingerprint(const ModelOnDisk& model, int64_t version) {
   return fingerprint;
 }
 
+namespace {
+
+// Session options for `config`: the thread budget (see LoadModelVersion).
+StatusOr<SessionOptions> SessionOptionsFor(const inference::ModelConfig& config) {
+  SessionOptions options;
+  int64_t instances = 0;
+  for (const inference::ModelInstanceGroup& group : config.instance_group()) instances += std::max(group.count(), 0);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.intra_op_threads = IntraOpThreadsFor(static_cast<int>(std::clamp<int64_t>(instances, 1, 1 << 20)), cores);
+  auto parameter = config.parameters().find("intra_op_thread_count");
+  if (parameter != config.parameters().end()) {
+    const std::string& text = parameter->second.string_value();
+    int threads = -1;
+    try {
+      size_t used = 0;
+      threads = std::stoi(text, &used);
+      if (used != text.size()) threads = -1;
+    } catch (const std::exception&) {
+      threads = -1;
+    }
+    if (threads < 0 || threads > 4096) {
+      return InvalidArgument("config.pbtxt: parameters intra_op_thread_count must be a number 0..4096, got '" + text +
+                             "'");
+    }
+    options.intra_op_threads = threads;
+  }
+  return options;
+}
+
+std::atomic<uint64_t> next_load_id{1};
+
+}  // namespace
+
 StatusOr<std::shared_ptr<const LoadedModel>> LoadModelVersion(const ModelOnDisk& model, int64_t version,
-                                                              std::vector<std::string>* warnings) {
+                                                              std::vector<std::string>* warnings,
+                                                              ServerMetrics* metrics) {
   fs::path version_dir = model.dir / std::to_string(version);
   std::error_code ec;
   if (!fs::is_directory(version_dir, ec)) {
@@ -272,10 +310,45 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelVersion(const ModelOnDisk&
   loaded->name = model.name;
   loaded->version = version;
   loaded->fingerprint = ModelVersionFingerprint(model, version);
-  ASSIGN_OR_RETURN(loaded->session, Session::Load(file.string()));
+  loaded->load_id = next_load_id.fetch_add(1);
+  ASSIGN_OR_RETURN(SessionOptions session_options, SessionOptionsFor(model.config));
+  ASSIGN_OR_RETURN(loaded->session, Session::Load(file.string(), session_options));
   loaded->config = model.config;
   RETURN_IF_ERROR(CompleteAndBuildSpecs(model.name, loaded->session->inputs(), loaded->session->outputs(),
                                         &loaded->config, &loaded->inputs, &loaded->outputs, warnings));
+
+  const std::string version_string = loaded->version_string();
+  ASSIGN_OR_RETURN(SchedulerConfig scheduler_config, SchedulerConfig::FromModelConfig(loaded->config, version_string));
+  std::vector<std::string> output_names;
+  for (const TensorInfo& output : loaded->session->outputs()) output_names.push_back(output.name);
+  const Session* session = loaded->session.get();
+  ExecuteFn execute = [session](const NamedValues& inputs) { return session->Run(inputs); };
+  SchedulerHooks hooks;
+  if (metrics != nullptr) {
+    const std::string name = model.name;
+    hooks.on_execute = [metrics, name, version_string](int64_t rows, int64_t requests) {
+      metrics->RecordExecution(name, version_string, rows, requests);
+    };
+    hooks.on_queue_change = [metrics, name, version_string](int64_t delta) {
+      metrics->AddQueued(name, version_string, delta);
+    };
+  }
+  std::vector<int64_t> preferred = scheduler_config.preferred_batch_sizes;
+  LogEvent(LogLevel::kInfo, "model_scheduler",
+           {{"model", model.name},
+            {"version", version_string},
+            {"instances", scheduler_config.instances},
+            {"intra_op_threads", session_options.intra_op_threads},
+            {"max_batch_size", scheduler_config.max_batch_size},
+            {"dynamic_batching", scheduler_config.dynamic_batching},
+            {"preferred_batch_size", preferred},
+            {"max_queue_delay_us", scheduler_config.max_queue_delay_us},
+            {"max_queue_size", scheduler_config.default_policy.max_queue_size},
+            {"priority_levels", scheduler_config.priority_levels},
+            {"response_cache", loaded->config.response_cache().enable()}});
+  ASSIGN_OR_RETURN(loaded->scheduler,
+                   Scheduler::Create(std::move(scheduler_config), std::move(execute), std::move(output_names),
+                                     std::move(hooks)));
   return std::shared_ptr<const LoadedModel>(std::move(loaded));
 }
 

@@ -22,8 +22,11 @@
 #include "berth/tensor.h"
 #include "repository/model_config.pb.h"
 #include "repository/model_source.h"
+#include "scheduler/scheduler.h"
 
 namespace berth {
+
+class ServerMetrics;
 
 // One input or output as clients see it.
 struct TensorSpec {
@@ -48,14 +51,25 @@ struct LoadedModel {
   std::vector<TensorSpec> outputs;  // config order
   // What was loaded (config text, model file size and time): an unchanged version is not reloaded.
   std::string fingerprint;
+  // Unique per load in this process: a reload of the same version number gets a new one (the
+  // response cache keys on it).
+  uint64_t load_id = 0;
+  // Queues and runs this version's requests (instance_group, dynamic_batching). Declared after
+  // `session`, so it is stopped (its workers joined) before the session goes.
+  std::unique_ptr<Scheduler> scheduler;
 
   std::string version_string() const { return std::to_string(version); }
 };
 
-// Loads `version` of `model`. Warnings about the config (e.g. KIND_GPU on a CPU server) are appended
-// to `warnings`. Errors name the file or the tensor and what was wrong.
+// Loads `version` of `model` and starts its scheduler. Warnings about the config (e.g. KIND_GPU on a
+// CPU server) are appended to `warnings`. Errors name the file or the tensor and what was wrong.
+// `metrics` (may be null) receives the scheduler's queue and execution metrics and must outlive the
+// LoadedModel. The session's intra-op threads are capped so that instances x threads <= cores
+// (parameters { key: "intra_op_thread_count" } in config.pbtxt overrides, as in Triton's ONNX
+// Runtime backend).
 StatusOr<std::shared_ptr<const LoadedModel>> LoadModelVersion(const ModelOnDisk& model, int64_t version,
-                                                              std::vector<std::string>* warnings);
+                                                              std::vector<std::string>* warnings,
+                                                              ServerMetrics* metrics = nullptr);
 
 // Fills in and checks `config` against the model's declared inputs and outputs (see above).
 // `model_name` is the model folder's name. Exposed for tests.

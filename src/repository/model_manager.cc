@@ -145,7 +145,7 @@ Status ModelManager::Load(const std::string& name) {
     LogEvent(LogLevel::kInfo, "model_loading", {{"model", name}, {"version", std::to_string(version)}});
     auto start = std::chrono::steady_clock::now();
     std::vector<std::string> warnings;
-    StatusOr<std::shared_ptr<const LoadedModel>> loaded = LoadModelVersion(disk, version, &warnings);
+    StatusOr<std::shared_ptr<const LoadedModel>> loaded = LoadModelVersion(disk, version, &warnings, metrics_);
     for (const std::string& warning : warnings) {
       LogEvent(LogLevel::kWarning, "model_config_warning",
                {{"model", name}, {"version", std::to_string(version)}, {"warning", warning}});

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <exception>
+#include <future>
 #include <map>
 
 #include "berth/value.h"
 #include "common/logging.h"
 #include "repository/model_config.h"
 #include "repository/model_manager.h"
+#include "scheduler/response_cache.h"
+#include "scheduler/scheduler.h"
 #include "server/kserve_types.h"
 #include "server/metrics.h"
 
@@ -113,7 +116,10 @@ Status CheckInputTensor(const TensorSpec& spec, const Tensor& tensor, int32_t ma
 
 }  // namespace
 
-CoreServer::CoreServer(const ServerOptions& options) : options_(options), metrics_(std::make_unique<ServerMetrics>()) {}
+CoreServer::CoreServer(const ServerOptions& options)
+    : options_(options),
+      metrics_(std::make_unique<ServerMetrics>()),
+      cache_(options.cache_size_bytes > 0 ? std::make_unique<ResponseCache>(options.cache_size_bytes) : nullptr) {}
 
 CoreServer::~CoreServer() = default;
 
@@ -200,16 +206,26 @@ void CoreServer::FinishRequest() {
 }
 
 StatusOr<InferenceResponse> CoreServer::Infer(InferenceRequest request) {
+  // The promise is shared with the completion: set_value may still be running on a worker thread
+  // when get() returns here.
+  auto promise = std::make_shared<std::promise<StatusOr<InferenceResponse>>>();
+  std::future<StatusOr<InferenceResponse>> future = promise->get_future();
+  InferAsync(std::move(request),
+             [promise](StatusOr<InferenceResponse> response) { promise->set_value(std::move(response)); });
+  return future.get();
+}
+
+void CoreServer::InferAsync(InferenceRequest request, InferDone done) {
   // Count first, then check: Drain() clears accepting_ before it reads inflight_, so a request
   // either sees the flag or is waited for.
   inflight_.fetch_add(1);
-  struct Finish {
-    CoreServer* server;
-    ~Finish() { server->FinishRequest(); }
-  } finish{this};
-  if (!accepting_.load()) return Unavailable("server is shutting down");
+  if (!accepting_.load()) {
+    done(Unavailable("server is shutting down"));
+    FinishRequest();
+    return;
+  }
 
-  const std::string& name = request.model_name;
+  const std::string name = request.model_name;
   StatusOr<std::shared_ptr<const LoadedModel>> found = manager_->Get(name, request.model_version);
   if (!found.ok()) {
     // Only models the server knows get labelled metrics: request names must not create series.
@@ -217,25 +233,130 @@ StatusOr<InferenceResponse> CoreServer::Infer(InferenceRequest request) {
       metrics_->RecordFailure(name, request.model_version >= 0 ? std::to_string(request.model_version) : "",
                               FailureReason(found.status().code()));
     }
-    return found.status();
+    done(found.status());
+    FinishRequest();
+    return;
   }
   std::shared_ptr<const LoadedModel> model = std::move(found).value();
-  const std::string version = model->version_string();
-
   metrics_->AddInflight(name, 1);
-  StatusOr<InferenceResponse> response = InferOnModel(*model, request);
-  metrics_->AddInflight(name, -1);
-  if (!response.ok()) {
-    metrics_->RecordFailure(name, version, FailureReason(response.status().code()));
-    return response;
+
+  // Everything the completion needs; it runs once, on whichever thread finishes the request.
+  struct Call {
+    CoreServer* server;
+    std::shared_ptr<const LoadedModel> model;
+    InferenceRequest request;
+    PreparedRequest prepared;
+    std::string cache_material;  // non-empty: store the response in the cache
+    InferDone done;
+  };
+  auto call = std::make_shared<Call>();
+  call->server = this;
+  call->model = model;
+  call->done = std::move(done);
+  auto finish = [](const std::shared_ptr<Call>& call, StatusOr<InferenceResponse> response) {
+    CoreServer* server = call->server;
+    const LoadedModel& model = *call->model;
+    if (response.ok()) {
+      server->metrics_->RecordSuccess(model.name, model.version_string(), response->batch_size,
+                                      Micros(call->request.arrival, Clock::now()), response->timings);
+    } else {
+      server->metrics_->RecordFailure(model.name, model.version_string(), FailureReason(response.status().code()));
+    }
+    server->metrics_->AddInflight(model.name, -1);
+    InferDone done = std::move(call->done);
+    call->model.reset();  // the version may go away now, before the caller hears back
+    // Finished before the caller hears back: once Infer returns, InflightRequests() no longer
+    // counts it. The server (and the scheduler running this) outlive `done`: destroying them joins
+    // this thread.
+    server->FinishRequest();
+    done(std::move(response));
+  };
+
+  StatusOr<PreparedRequest> prepared = Prepare(*model, request);
+  if (!prepared.ok()) {
+    call->request = std::move(request);
+    finish(call, prepared.status());
+    return;
   }
-  metrics_->RecordSuccess(name, version, response->batch_size, Micros(request.arrival, Clock::now()),
-                          response->timings);
-  return response;
+  call->prepared = std::move(prepared).value();
+
+  if (cache_ != nullptr && model->config.response_cache().enable()) {
+    std::vector<std::string> output_names;
+    for (size_t i : call->prepared.outputs) output_names.push_back(model->outputs[i].name);
+    std::string material =
+        CacheKeyMaterial(model->name, model->version, model->load_id, call->prepared.feeds, output_names);
+    std::optional<NamedValues> cached = cache_->Lookup(material);
+    metrics_->RecordCacheLookup(model->name, model->version_string(), cached.has_value());
+    if (cached) {
+      InferenceResponse response;
+      response.model_name = model->name;
+      response.model_version = model->version;
+      response.id = request.id;
+      response.batch_size = call->prepared.batch_size;
+      for (auto& [output, value] : *cached) response.outputs.push_back({output, value.tensor()});
+      response.timings.compute_input_us = Micros(call->prepared.start, Clock::now());
+      call->request = std::move(request);
+      finish(call, std::move(response));
+      return;
+    }
+    call->cache_material = std::move(material);
+  }
+
+  auto complete = [call, finish](StatusOr<SchedulerResult> result) {
+    if (!result.ok()) {
+      finish(call, result.status());
+      return;
+    }
+    const Clock::time_point executed = Clock::now();
+    StatusOr<InferenceResponse> response =
+        BuildResponse(*call->model, call->request.id, call->prepared, std::move(result->outputs));
+    if (response.ok()) {
+      response->timings.queue_us = result->queue_us;
+      response->timings.compute_input_us = Micros(call->prepared.start, call->prepared.inputs_ready);
+      response->timings.compute_infer_us = result->compute_us;
+      response->timings.compute_output_us = Micros(executed, Clock::now());
+      if (!call->cache_material.empty()) {
+        NamedValues outputs;
+        for (const InferTensor& output : response->outputs) outputs.emplace_back(output.name, Value(output.tensor));
+        CoreServer* server = call->server;
+        server->metrics_->RecordCacheEvictions(server->cache_->Insert(call->cache_material, outputs));
+        server->metrics_->SetCacheUsage(server->cache_->size_bytes(), server->cache_->entries());
+        call->cache_material.clear();
+      }
+    }
+    finish(call, std::move(response));
+  };
+
+  SchedulerRequest work;
+  work.inputs = call->prepared.feeds;
+  work.priority = request.priority;
+  work.timeout_us = request.timeout_us;
+  work.arrival = request.arrival;
+  work.allow_direct = request.allow_direct;
+  call->request = std::move(request);
+  call->request.inputs.clear();  // the feeds share the tensors; the request's copies are not needed
+
+  if (model->scheduler == nullptr) {  // a LoadedModel built without one (tests): run here
+    const Clock::time_point start = Clock::now();
+    StatusOr<std::vector<Value>> ran = Execute(*model, std::move(work.inputs));
+    if (!ran.ok()) {
+      complete(ran.status());
+      return;
+    }
+    SchedulerResult result;
+    result.outputs = std::move(ran).value();
+    result.compute_us = Micros(start, Clock::now());
+    metrics_->RecordExecution(model->name, model->version_string(), call->prepared.batch_size, 1);
+    complete(std::move(result));
+    return;
+  }
+  Status queued = model->scheduler->Enqueue(std::move(work), complete);
+  if (!queued.ok()) finish(call, queued);
 }
 
-StatusOr<InferenceResponse> CoreServer::InferOnModel(const LoadedModel& model, InferenceRequest& request) {
-  const Clock::time_point start = Clock::now();
+StatusOr<PreparedRequest> CoreServer::Prepare(const LoadedModel& model, InferenceRequest& request) const {
+  PreparedRequest prepared;
+  prepared.start = Clock::now();
   const int32_t max_batch_size = model.config.max_batch_size();
 
   // Which inputs were given: each known, each once, none missing.
@@ -257,7 +378,7 @@ StatusOr<InferenceResponse> CoreServer::InferOnModel(const LoadedModel& model, I
   }
 
   // Requested outputs, checked before anything runs.
-  std::vector<size_t> outputs;
+  std::vector<size_t>& outputs = prepared.outputs;
   if (request.requested_outputs.empty()) {
     for (size_t i = 0; i < model.outputs.size(); ++i) outputs.push_back(i);
   } else {
@@ -277,7 +398,6 @@ StatusOr<InferenceResponse> CoreServer::InferOnModel(const LoadedModel& model, I
   // Each input's type and shape; with batching, one batch size for all, within max_batch_size.
   int64_t batch_size = -1;
   std::string batch_from;
-  std::vector<std::pair<std::string, Value>> feeds;
   for (size_t i = 0; i < model.inputs.size(); ++i) {
     if (given[i] == nullptr) continue;
     const TensorSpec& spec = model.inputs[i];
@@ -311,20 +431,23 @@ StatusOr<InferenceResponse> CoreServer::InferOnModel(const LoadedModel& model, I
       }
       feed = tensor.Reshaped(*shape);
     }
-    feeds.emplace_back(spec.name, Value(std::move(feed)));
+    prepared.feeds.emplace_back(spec.name, Value(std::move(feed)));
   }
-  const Clock::time_point inputs_ready = Clock::now();
+  prepared.batch_size = max_batch_size > 0 && batch_size >= 0 ? batch_size : 1;
+  prepared.inputs_ready = Clock::now();
+  return prepared;
+}
 
-  ASSIGN_OR_RETURN(std::vector<Value> results, Execute(model, std::move(feeds)));
-  const Clock::time_point executed = Clock::now();
-
+StatusOr<InferenceResponse> CoreServer::BuildResponse(const LoadedModel& model, const std::string& id,
+                                                      const PreparedRequest& prepared, std::vector<Value> results) {
+  const int32_t max_batch_size = model.config.max_batch_size();
   InferenceResponse response;
   response.model_name = model.name;
   response.model_version = model.version;
-  response.id = request.id;
-  response.batch_size = max_batch_size > 0 && batch_size >= 0 ? batch_size : 1;
+  response.id = id;
+  response.batch_size = prepared.batch_size;
   const std::vector<TensorInfo>& produced = model.session->outputs();
-  for (size_t i : outputs) {
+  for (size_t i : prepared.outputs) {
     const TensorSpec& spec = model.outputs[i];
     size_t j = 0;
     while (j < produced.size() && produced[j].name != spec.name) ++j;
@@ -348,10 +471,6 @@ StatusOr<InferenceResponse> CoreServer::InferOnModel(const LoadedModel& model, I
     }
     response.outputs.push_back({spec.name, std::move(tensor)});
   }
-  const Clock::time_point done = Clock::now();
-  response.timings.compute_input_us = Micros(start, inputs_ready);
-  response.timings.compute_infer_us = Micros(inputs_ready, executed);
-  response.timings.compute_output_us = Micros(executed, done);
   return response;
 }
 

@@ -18,12 +18,22 @@
 #include <utility>
 #include <vector>
 
+#include "berth/value.h"
 #include "server/inference_server.h"
 
 namespace berth {
 
 class Value;
+class ResponseCache;
 struct LoadedModel;
+
+// A request checked against its model and turned into what the model is fed.
+struct PreparedRequest {
+  std::vector<std::pair<std::string, Value>> feeds;  // model input order, reshaped as config.pbtxt says
+  std::vector<size_t> outputs;                       // indices into LoadedModel::outputs, response order
+  int64_t batch_size = 1;                            // dimension 0 with max_batch_size > 0, else 1
+  std::chrono::steady_clock::time_point start, inputs_ready;
+};
 
 class CoreServer final : public InferenceServer {
  public:
@@ -41,7 +51,11 @@ class CoreServer final : public InferenceServer {
   StatusOr<std::string> GetModelConfigJson(const std::string& name, int64_t version) const override;
   StatusOr<bool> IsModelReady(const std::string& name, int64_t version) const override;
 
+  // Infer waits for InferAsync. InferAsync checks the request, answers from the response cache when
+  // the model has it enabled, and otherwise queues it on the model version's scheduler; `done` runs
+  // on a scheduler worker thread (or on this thread for an immediate answer or rejection).
   StatusOr<InferenceResponse> Infer(InferenceRequest request) override;
+  void InferAsync(InferenceRequest request, InferDone done) override;
 
   std::vector<ModelIndexEntry> RepositoryIndex(bool ready_only) const override;
   Status LoadModel(const std::string& name) override;
@@ -55,14 +69,18 @@ class CoreServer final : public InferenceServer {
  private:
   explicit CoreServer(const ServerOptions& options);
 
-  StatusOr<InferenceResponse> InferOnModel(const LoadedModel& model, InferenceRequest& request);
-  // The one place a model executes. Today: synchronously on the caller's thread; the scheduler
-  // (queues, dynamic batching, instance counts) replaces this call.
-  StatusOr<std::vector<Value>> Execute(const LoadedModel& model, std::vector<std::pair<std::string, Value>> inputs);
+  StatusOr<PreparedRequest> Prepare(const LoadedModel& model, InferenceRequest& request) const;
+  static StatusOr<InferenceResponse> BuildResponse(const LoadedModel& model, const std::string& id,
+                                                   const PreparedRequest& prepared, std::vector<Value> results);
+  // Runs on the caller's thread; only for a LoadedModel without a scheduler (every loaded model
+  // has one: LoadModelVersion starts it).
+  static StatusOr<std::vector<Value>> Execute(const LoadedModel& model,
+                                              std::vector<std::pair<std::string, Value>> inputs);
   void FinishRequest();
 
   const ServerOptions options_;
   std::unique_ptr<ServerMetrics> metrics_;  // declared before manager_: outlives it
+  std::unique_ptr<ResponseCache> cache_;    // null when ServerOptions::cache_size_bytes is 0
   std::unique_ptr<ModelManager> manager_;
 
   // Start-up models that were named but have no folder: the server is not ready while any remain.

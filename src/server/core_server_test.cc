@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -438,6 +439,135 @@ TEST_F(CoreServerTest, DrainStopsNewRequestsAndWaitsForInflight) {
   stop.store(true);
   for (auto& c : clients) c.join();
   EXPECT_EQ(server->InflightRequests(), 0);
+}
+
+// Value of one metric line (labels as Prometheus prints them), or -1.
+double MetricValue(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST_F(CoreServerTest, DynamicBatchingGivesEachRequestItsOwnRows) {
+  AddModelVersion(repo_.path(), "m", 1, BiasReluModel(0.5f));
+  WriteTextFile(repo_.path() / "m" / "config.pbtxt",
+                "max_batch_size: 8\ndynamic_batching { max_queue_delay_microseconds: 20000 }\n"
+                "instance_group { count: 2 }\n");
+  auto server = Start();
+  ASSERT_NE(server, nullptr);
+  constexpr int kThreads = 6, kPerThread = 10;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        int64_t rows = 1 + (t + i) % 4;
+        std::vector<float> x;
+        for (int64_t k = 0; k < rows * 3; ++k) x.push_back(static_cast<float>(t * 100 + i * 10 + k) - 20.0f);
+        auto response = server->Infer(Request("m", {Input("x", Tensor::FromVector<float>({rows, 3}, x))}));
+        if (!response.ok() || response->outputs[0].tensor.shape() != Shape{rows, 3}) {
+          ++wrong;
+          continue;
+        }
+        const float* y = response->outputs[0].tensor.data<float>();
+        for (int64_t k = 0; k < rows * 3; ++k) {
+          if (y[k] != std::max(0.0f, x[static_cast<size_t>(k)] + 0.5f)) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  const std::string text = server->metrics().Serialize();
+  const double executions = MetricValue(text, "berth_inference_exec_count{model=\"m\",version=\"1\"}");
+  EXPECT_GT(executions, 0);
+  EXPECT_LT(executions, kThreads * kPerThread) << text;
+  EXPECT_EQ(MetricValue(text, "berth_inference_request_success{model=\"m\",version=\"1\"}"), kThreads * kPerThread);
+}
+
+TEST_F(CoreServerTest, AsyncInferCallsDoneOnceAndQueueFullIsResourceExhausted) {
+  AddModelVersion(repo_.path(), "m", 1, BiasReluModel(1.0f));
+  WriteTextFile(repo_.path() / "m" / "config.pbtxt",
+                "max_batch_size: 4\n"
+                "dynamic_batching { max_queue_delay_microseconds: 300000 default_queue_policy { max_queue_size: 1 } }\n");
+  auto server = Start();
+  ASSERT_NE(server, nullptr);
+  // The first request waits 300 ms for company; an incompatible second one (other width: it cannot
+  // join) fills the one-slot queue... so with max_queue_size 1 the second is rejected.
+  std::promise<StatusOr<InferenceResponse>> first;
+  server->InferAsync(Request("m", {Input("x", X({1, 3}, 1.0f))}),
+                     [&first](StatusOr<InferenceResponse> r) { first.set_value(std::move(r)); });
+  auto second = server->Infer(Request("m", {Input("x", X({1, 3}, 2.0f))}));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(second.status().message(), "model 'm' queue is full (max_queue_size 1)");
+  auto result = first.get_future().get();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->outputs[0].tensor.data<float>()[0], 2.0f);
+  EXPECT_GE(result->timings.queue_us, 250000);
+  EXPECT_EQ(server->InflightRequests(), 0);
+  EXPECT_NE(server->metrics().Serialize().find("reason=\"queue_full\""), std::string::npos);
+}
+
+TEST_F(CoreServerTest, ResponseCacheHitsAreIdenticalAndNeverCrossVersions) {
+  AddModelVersion(repo_.path(), "m", 1, BiasReluModel(1.0f));
+  WriteTextFile(repo_.path() / "m" / "config.pbtxt", "response_cache { enable: true }\n");
+  AddModelVersion(repo_.path(), "plain", 1, BiasReluModel(1.0f));
+  auto server = Start();
+  ASSERT_NE(server, nullptr);
+  auto a = server->Infer(Request("m", {Input("x", X({2, 3}, 4.0f))}));
+  auto b = server->Infer(Request("m", {Input("x", X({2, 3}, 4.0f))}));
+  auto c = server->Infer(Request("m", {Input("x", X({2, 3}, 5.0f))}));
+  auto d = server->Infer(Request("plain", {Input("x", X({2, 3}, 4.0f))}));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
+  EXPECT_TRUE(a->outputs[0].tensor.IdenticalTo(b->outputs[0].tensor));
+  EXPECT_EQ(c->outputs[0].tensor.data<float>()[0], 6.0f);
+  std::string text = server->metrics().Serialize();
+  EXPECT_EQ(MetricValue(text, "berth_cache_hits_total{model=\"m\",version=\"1\"}"), 1) << text;
+  EXPECT_EQ(MetricValue(text, "berth_cache_misses_total{model=\"m\",version=\"1\"}"), 2);
+  EXPECT_EQ(MetricValue(text, "berth_inference_exec_count{model=\"m\",version=\"1\"}"), 2);
+  EXPECT_EQ(text.find("berth_cache_hits_total{model=\"plain\""), std::string::npos);
+
+  // A new version (and a reload of the same version number with other contents) is never answered
+  // from the old one's entries.
+  AddModelVersion(repo_.path(), "m", 2, BiasReluModel(10.0f));
+  ASSERT_TRUE(server->LoadModel("m").ok());
+  auto e = server->Infer(Request("m", {Input("x", X({2, 3}, 4.0f))}));
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->model_version, 2);
+  EXPECT_EQ(e->outputs[0].tensor.data<float>()[0], 14.0f);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a new mtime for the rewritten file
+  AddModelVersion(repo_.path(), "m", 2, BiasReluModel(20.0f));
+  ASSERT_TRUE(server->LoadModel("m").ok());
+  auto f = server->Infer(Request("m", {Input("x", X({2, 3}, 4.0f))}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->outputs[0].tensor.data<float>()[0], 24.0f);
+}
+
+TEST_F(CoreServerTest, QueuedRequestsFinishOnTheOldVersionAcrossUnloadAndReload) {
+  AddModelVersion(repo_.path(), "m", 1, BiasReluModel(1.0f));
+  WriteTextFile(repo_.path() / "m" / "config.pbtxt",
+                "max_batch_size: 4\ndynamic_batching { max_queue_delay_microseconds: 200000 }\n");
+  auto server = Start();
+  ASSERT_NE(server, nullptr);
+  std::vector<std::promise<StatusOr<InferenceResponse>>> results(3);
+  for (auto& result : results) {
+    server->InferAsync(Request("m", {Input("x", X({1, 3}))}),
+                       [&result](StatusOr<InferenceResponse> r) { result.set_value(std::move(r)); });
+  }
+  // Swap in version 2 and unload while the three wait for their batch: they still run, on version 1.
+  AddModelVersion(repo_.path(), "m", 2, BiasReluModel(2.0f));
+  ASSERT_TRUE(server->LoadModel("m").ok());
+  ASSERT_TRUE(server->UnloadModel("m").ok());
+  for (auto& result : results) {
+    auto response = result.get_future().get();
+    ASSERT_TRUE(response.ok()) << response.status().ToString();
+    EXPECT_EQ(response->model_version, 1);
+    EXPECT_EQ(response->outputs[0].tensor.data<float>()[0], 1.0f);
+  }
+  EXPECT_EQ(server->InflightRequests(), 0);
+  auto after = server->Infer(Request("m", {Input("x", X({1, 3}))}));
+  EXPECT_EQ(after.status().code(), StatusCode::kUnavailable);
 }
 
 }  // namespace

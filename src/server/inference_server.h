@@ -32,6 +32,9 @@ struct ServerOptions {
   bool explicit_model_control = false;
   // Largest number of elements a single request tensor may have.
   int64_t max_tensor_elements = int64_t{1} << 28;
+  // Byte budget of the response cache shared by the models that enable it (response_cache
+  // { enable: true } in config.pbtxt); least recently used entries are evicted. 0: no cache.
+  int64_t cache_size_bytes = int64_t{64} << 20;
 };
 
 struct TensorMetadata {
@@ -66,10 +69,14 @@ struct InferenceRequest {
   std::string id;  // echoed in the response
   std::vector<InferTensor> inputs;
   std::vector<std::string> requested_outputs;  // empty: all outputs, in model order
-  // Scheduling hints from the request's parameters (used by the scheduler once it exists).
+  // Scheduling parameters ("priority", "timeout" in the request's parameters): priority 0 means the
+  // model's default level (1 is the highest); timeout_us 0 means the model's default queue timeout.
   int64_t priority = 0;
-  int64_t timeout_us = 0;  // 0: no per-request timeout
+  int64_t timeout_us = 0;
   std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
+  // The caller accepts running the model on its own thread when the model is idle (see
+  // SchedulerRequest::allow_direct): front ends set it for models known to answer quickly.
+  bool allow_direct = false;
 };
 
 struct InferenceTimings {
@@ -112,7 +119,16 @@ class InferenceServer {
 
   // Runs a request to completion. Errors name the offending tensor/field, e.g.
   // "input 'x': expected shape [-1,3,224,224], got [1,3,224]". Thread-safe.
+  // Scheduling errors: ResourceExhausted (HTTP 429, gRPC RESOURCE_EXHAUSTED) when the model's queue
+  // is full; DeadlineExceeded (504) when the request's queue timeout passed before it ran;
+  // Unavailable (503) while the version is unloading or the server is draining.
   virtual StatusOr<InferenceResponse> Infer(InferenceRequest request) = 0;
+
+  using InferDone = std::function<void(StatusOr<InferenceResponse>)>;
+  // The same without blocking the caller: `done` is called exactly once, on the calling thread (an
+  // immediate answer or rejection) or on a model worker thread. It must not block for long (hand the
+  // response to the front end's own threads). The default runs Infer on the calling thread.
+  virtual void InferAsync(InferenceRequest request, InferDone done) { done(Infer(std::move(request))); }
 
   virtual std::vector<ModelIndexEntry> RepositoryIndex(bool ready_only) const = 0;
   virtual Status LoadModel(const std::string& name) = 0;

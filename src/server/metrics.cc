@@ -41,7 +41,15 @@ struct ModelSeries {
   prometheus::Histogram* compute_input_us = nullptr;
   prometheus::Histogram* compute_infer_us = nullptr;
   prometheus::Histogram* compute_output_us = nullptr;
+  prometheus::Histogram* batch_rows = nullptr;
+  prometheus::Histogram* batch_requests = nullptr;
+  prometheus::Gauge* queued = nullptr;
 };
+
+// Batch sizes (rows, or requests per execution): powers of two up to 1024.
+prometheus::Histogram::BucketBoundaries BatchSizeBuckets() {
+  return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+}
 
 // Reads the process's CPU time (user + system, seconds) and resident set size (bytes) from /proc.
 // Both are cheap (one small file each) and only happen on a scrape.
@@ -162,6 +170,46 @@ struct ServerMetrics::Impl {
           .Name("berth_inference_pending_request_count")
           .Help("Inference requests received and not yet answered (in flight)")
           .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& batch_rows =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_batch_size")
+          .Help("Rows (batch size) of each model execution")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& batch_requests =
+      prometheus::BuildHistogram()
+          .Name("berth_inference_batch_requests")
+          .Help("Requests combined into each model execution by the dynamic batcher")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& queued =
+      prometheus::BuildGauge()
+          .Name("berth_inference_queued_request_count")
+          .Help("Requests waiting in the model's scheduler queue (not yet executing)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& cache_hits =
+      prometheus::BuildCounter()
+          .Name("berth_cache_hits_total")
+          .Help("Response cache hits")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& cache_misses =
+      prometheus::BuildCounter()
+          .Name("berth_cache_misses_total")
+          .Help("Response cache misses")
+          .Register(*registry);
+  prometheus::Counter& cache_evictions = prometheus::BuildCounter()
+                                             .Name("berth_cache_evictions_total")
+                                             .Help("Response cache entries evicted to stay within the budget")
+                                             .Register(*registry)
+                                             .Add({});
+  prometheus::Gauge& cache_bytes = prometheus::BuildGauge()
+                                        .Name("berth_cache_size_bytes")
+                                        .Help("Bytes held by the response cache (inputs kept to verify hits, outputs)")
+                                        .Register(*registry)
+                                        .Add({});
+  prometheus::Gauge& cache_entries = prometheus::BuildGauge()
+                                          .Name("berth_cache_entries")
+                                          .Help("Entries in the response cache")
+                                          .Register(*registry)
+                                          .Add({});
   prometheus::Family<prometheus::Gauge>& model_ready =
       prometheus::BuildGauge()
           .Name("berth_model_ready")
@@ -226,6 +274,9 @@ struct ServerMetrics::Impl {
       s.compute_input_us = &compute_input_us.Add(labels, LatencyBucketsUs());
       s.compute_infer_us = &compute_infer_us.Add(labels, LatencyBucketsUs());
       s.compute_output_us = &compute_output_us.Add(labels, LatencyBucketsUs());
+      s.batch_rows = &batch_rows.Add(labels, BatchSizeBuckets());
+      s.batch_requests = &batch_requests.Add(labels, BatchSizeBuckets());
+      s.queued = &queued.Add(labels);
     }
     return it->second;
   }
@@ -240,7 +291,6 @@ void ServerMetrics::RecordSuccess(const std::string& model, const std::string& v
   ModelSeries& s = impl_->Series(model, version);
   s.success->Increment();
   s.inference_count->Increment(static_cast<double>(batch_size > 0 ? batch_size : 1));
-  s.exec_count->Increment();
   s.request_us->Observe(static_cast<double>(request_us));
   s.queue_us->Observe(static_cast<double>(timings.queue_us));
   s.compute_input_us->Observe(static_cast<double>(timings.compute_input_us));
@@ -256,6 +306,33 @@ void ServerMetrics::RecordFailure(const std::string& model, const std::string& v
 void ServerMetrics::AddInflight(const std::string& model, int64_t delta) {
   impl_->Cached(impl_->pending_by_model, model, impl_->pending, {{"model", model}})
       .Increment(static_cast<double>(delta));
+}
+
+void ServerMetrics::RecordExecution(const std::string& model, const std::string& version, int64_t rows,
+                                    int64_t requests) {
+  ModelSeries& s = impl_->Series(model, version);
+  s.exec_count->Increment();
+  s.batch_rows->Observe(static_cast<double>(rows));
+  s.batch_requests->Observe(static_cast<double>(requests));
+}
+
+void ServerMetrics::AddQueued(const std::string& model, const std::string& version, int64_t delta) {
+  impl_->Series(model, version).queued->Increment(static_cast<double>(delta));
+}
+
+void ServerMetrics::RecordCacheLookup(const std::string& model, const std::string& version, bool hit) {
+  // Family::Add returns the existing series (under prometheus-cpp's lock); only models with a cache
+  // get these series.
+  (hit ? impl_->cache_hits : impl_->cache_misses).Add({{"model", model}, {"version", version}}).Increment();
+}
+
+void ServerMetrics::RecordCacheEvictions(int64_t count) {
+  if (count > 0) impl_->cache_evictions.Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::SetCacheUsage(int64_t bytes, int64_t entries) {
+  impl_->cache_bytes.Set(static_cast<double>(bytes));
+  impl_->cache_entries.Set(static_cast<double>(entries));
 }
 
 void ServerMetrics::SetModelReady(const std::string& model, const std::string& version,

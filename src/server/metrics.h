@@ -21,13 +21,26 @@ class ServerMetrics {
   ServerMetrics();
   ~ServerMetrics();
 
-  // A request that completed successfully: counts, and latency histograms in microseconds.
+  // A request that completed successfully: request and inference counts (batch_size each), and
+  // latency histograms in microseconds. Model executions are counted by RecordExecution: with
+  // dynamic batching one execution serves several requests, and a cache hit needs none (Triton's
+  // inference count vs execution count).
   void RecordSuccess(const std::string& model, const std::string& version, int64_t batch_size,
                      int64_t request_us, const InferenceTimings& timings);
   // A request that failed; `reason` is a short label: "invalid_argument", "not_found", "unavailable",
   // "timeout", "queue_full", "internal", ...
   void RecordFailure(const std::string& model, const std::string& version, const std::string& reason);
   void AddInflight(const std::string& model, int64_t delta);
+
+  // Scheduler: one model execution of `rows` rows combining `requests` requests (batch-size
+  // histogram), and requests waiting in the model's queue.
+  void RecordExecution(const std::string& model, const std::string& version, int64_t rows, int64_t requests);
+  void AddQueued(const std::string& model, const std::string& version, int64_t delta);
+
+  // Response cache: lookups by outcome per model, evictions, and the cache's size.
+  void RecordCacheLookup(const std::string& model, const std::string& version, bool hit);
+  void RecordCacheEvictions(int64_t count);
+  void SetCacheUsage(int64_t bytes, int64_t entries);
 
   // Model lifecycle: 1 when the version is ready, 0 otherwise; load failures are counted.
   void SetModelReady(const std::string& model, const std::string& version, bool ready);

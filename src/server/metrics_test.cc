@@ -20,7 +20,16 @@ TEST(ServerMetrics, RecordsCountsHistogramsAndGauges) {
   InferenceTimings timings{5, 20, 300, 40};
   metrics.RecordSuccess("m", "1", 4, 400, timings);
   metrics.RecordSuccess("m", "1", 2, 30000, timings);
+  metrics.RecordExecution("m", "1", 6, 2);  // one execution served both requests
   metrics.RecordFailure("m", "1", "invalid_argument");
+  metrics.RecordFailure("m", "1", "queue_full");
+  metrics.AddQueued("m", "1", 3);
+  metrics.AddQueued("m", "1", -2);
+  metrics.RecordCacheLookup("m", "1", true);
+  metrics.RecordCacheLookup("m", "1", false);
+  metrics.RecordCacheLookup("m", "1", false);
+  metrics.RecordCacheEvictions(4);
+  metrics.SetCacheUsage(1000, 3);
   metrics.AddInflight("m", 2);
   metrics.AddInflight("m", -1);
   metrics.SetModelReady("m", "1", true);
@@ -31,7 +40,18 @@ TEST(ServerMetrics, RecordsCountsHistogramsAndGauges) {
   const std::string text = metrics.Serialize();
   EXPECT_TRUE(Has(text, "berth_inference_request_success{model=\"m\",version=\"1\"} 2")) << text;
   EXPECT_TRUE(Has(text, "berth_inference_count{model=\"m\",version=\"1\"} 6"));
-  EXPECT_TRUE(Has(text, "berth_inference_exec_count{model=\"m\",version=\"1\"} 2"));
+  EXPECT_TRUE(Has(text, "berth_inference_exec_count{model=\"m\",version=\"1\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_inference_batch_size_bucket{model=\"m\",version=\"1\",le=\"4\"} 0"));
+  EXPECT_TRUE(Has(text, "berth_inference_batch_size_bucket{model=\"m\",version=\"1\",le=\"8\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_inference_batch_requests_sum{model=\"m\",version=\"1\"} 2"));
+  EXPECT_TRUE(Has(text, "berth_inference_queued_request_count{model=\"m\",version=\"1\"} 1"));
+  EXPECT_TRUE(Has(
+      text, "berth_inference_request_failure{model=\"m\",reason=\"queue_full\",version=\"1\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_cache_hits_total{model=\"m\",version=\"1\"} 1"));
+  EXPECT_TRUE(Has(text, "berth_cache_misses_total{model=\"m\",version=\"1\"} 2"));
+  EXPECT_TRUE(Has(text, "berth_cache_evictions_total 4"));
+  EXPECT_TRUE(Has(text, "berth_cache_size_bytes 1000"));
+  EXPECT_TRUE(Has(text, "berth_cache_entries 3"));
   EXPECT_TRUE(Has(
       text,
       "berth_inference_request_failure{model=\"m\",reason=\"invalid_argument\",version=\"1\"} 1"));

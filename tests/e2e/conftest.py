@@ -46,6 +46,8 @@ class BerthServer:
         self._log_file = open(log_path, "wb")
         args = [binary, "serve", "--model-repository", repository, "--http-address", "127.0.0.1",
                 "--http-port", "0", "--exit-timeout-secs", "20", *extra_args]
+        if "--grpc-port" not in extra_args:
+            args[2:2] = ["--grpc-port", "0"]  # several servers run at once: never the fixed 8001
         self.process = subprocess.Popen(args, stdout=self._log_file, stderr=subprocess.STDOUT)
         self.port = self._wait_for_port()
         self.url = f"127.0.0.1:{self.port}"
@@ -64,6 +66,17 @@ class BerthServer:
             time.sleep(0.05)
         self.process.kill()
         raise RuntimeError("berth serve did not log server_listening in time:\n" + self.log_text())
+
+    def grpc_url(self, timeout_s=START_TIMEOUT_S):
+        """host:port of the gRPC front end, from its grpc_listening log line (logged after HTTP's)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for event in self.events("grpc_listening"):
+                return f"127.0.0.1:{event['port']}"
+            if self.process.poll() is not None:
+                raise RuntimeError(f"berth serve exited with {self.process.returncode}:\n" + self.log_text())
+            time.sleep(0.05)
+        raise RuntimeError("berth serve did not log grpc_listening in time:\n" + self.log_text())
 
     def log_text(self):
         with open(self.log_path, "rb") as f:

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "berth/status.h"
+#include "server/async_jobs.h"
 #include "server/http/infer_request_parser.h"
 #include "server/inference_server.h"
 
@@ -30,12 +31,17 @@ struct HttpServerOptions {
   uint16_t port = 8000;    // 0: the OS picks a free port (see HttpServer::port())
   int io_threads = 0;      // 0: one per core
   int worker_threads = 0;  // 0: max(8, 2 x cores)
+  // Inference for models that recently answered within this many µs runs on the network thread
+  // (see inline_policy.h); 0 sends every inference to the worker pool.
+  int64_t max_inline_infer_us = 200;
   size_t max_body_bytes = size_t{64} << 20;
   size_t max_header_bytes = size_t{64} << 10;
   std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   InferParseOptions parse;
+  // Asynchronous inference jobs (POST .../infer_async, /v2/jobs).
+  AsyncJobOptions async_jobs;
   // Sampled payload logging (off when the path is empty).
   std::string payload_log_file;
   double payload_log_sample_rate = 1.0;

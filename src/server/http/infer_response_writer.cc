@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "server/http/json_writer.h"
+#include "common/json_writer.h"
 #include "server/http/wire_format.h"
 
 namespace berth::http {

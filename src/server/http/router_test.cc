@@ -30,7 +30,8 @@ class RouterTest : public ::testing::Test {
   json Json(const Response& res) { return json::parse(res.body()); }
 
   berth::testing::FakeInferenceServer server_;
-  Router router_{server_, InferParseOptions{}};
+  AsyncJobStore jobs_{server_, {/*max_jobs=*/3, std::chrono::minutes(1)}};
+  Router router_{server_, InferParseOptions{}, &jobs_};
 };
 
 TEST_F(RouterTest, ServerMetadataAndHealth) {
@@ -230,6 +231,68 @@ TEST(InferResponseWriter, NonFiniteAndEscapes) {
       R"("data":[NaN,Infinity,0.1]},{"name":"s","datatype":"BYTES","shape":[2],"data":["a\nb","�"]}]})");
   response.outputs = {{"c", Tensor(DataType::kComplex64, {1})}};
   EXPECT_EQ(RenderInferResponse(response, OutputEncoding{}).status().code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace berth::http
+
+namespace berth::http {
+namespace {
+
+TEST_F(RouterTest, AsyncJobLifecycle) {
+  const std::string body =
+      R"({"id": "j1", "inputs": [{"name": "INPUT0", "shape": [1, 2], "datatype": "FP32", "data": [1, 2]}],
+          "parameters": {"binary_data_output": true}})";
+  Response submitted = Call(bhttp::verb::post, "/v2/models/echo/infer_async", body);
+  ASSERT_EQ(submitted.result_int(), 202) << submitted.body();
+  const std::string id = Json(submitted)["id"];
+  EXPECT_EQ(Json(submitted)["status"], "PENDING");
+  EXPECT_EQ(submitted[bhttp::field::location], "/v2/jobs/" + id);
+
+  Response status = Call(bhttp::verb::get, "/v2/jobs/" + id);
+  ASSERT_EQ(status.result_int(), 200);
+  EXPECT_EQ(Json(status)["status"], "SUCCEEDED");  // the fake core answers at once
+  EXPECT_EQ(Json(status)["model_name"], "echo");
+
+  // The result is exactly what /infer answers for the same request (binary output kept).
+  Response result = Call(bhttp::verb::get, "/v2/jobs/" + id + "/result?wait_ms=100");
+  Response direct = Call(bhttp::verb::post, "/v2/models/echo/infer", body);
+  ASSERT_EQ(result.result_int(), 200) << result.body();
+  EXPECT_EQ(result.body(), direct.body());
+  EXPECT_EQ(result["Inference-Header-Content-Length"], direct["Inference-Header-Content-Length"]);
+
+  EXPECT_EQ(Json(Call(bhttp::verb::get, "/v2/jobs")).size(), 1u);
+  EXPECT_EQ(Call(bhttp::verb::delete_, "/v2/jobs/" + id).result_int(), 200);
+  Response gone = Call(bhttp::verb::get, "/v2/jobs/" + id + "/result");
+  EXPECT_EQ(gone.result_int(), 404);
+  EXPECT_NE(Json(gone)["error"].get<std::string>().find(id), std::string::npos);
+}
+
+TEST_F(RouterTest, AsyncJobErrors) {
+  const std::string body =
+      R"({"inputs": [{"name": "INPUT0", "shape": [1], "datatype": "FP32", "data": [1]}]})";
+  EXPECT_EQ(Call(bhttp::verb::post, "/v2/models/nope/infer_async", body).result_int(), 404);
+  EXPECT_EQ(Call(bhttp::verb::post, "/v2/models/echo/infer_async", "{bad").result_int(), 400);
+  EXPECT_EQ(Call(bhttp::verb::get, "/v2/models/echo/infer_async").result_int(), 405);
+  EXPECT_EQ(Call(bhttp::verb::get, "/v2/jobs/0123/result?wait_ms=x").result_int(), 400);
+
+  // A job whose inference fails reports the failure, and its result carries the inference's status.
+  Response failed = Call(bhttp::verb::post, "/v2/models/echo/infer_async",
+                         R"({"inputs": [{"name": "X", "shape": [1], "datatype": "FP32", "data": [1]}]})");
+  ASSERT_EQ(failed.result_int(), 202);
+  const std::string id = Json(failed)["id"];
+  EXPECT_EQ(Json(Call(bhttp::verb::get, "/v2/jobs/" + id))["status"], "FAILED");
+  Response result = Call(bhttp::verb::get, "/v2/jobs/" + id + "/result");
+  EXPECT_EQ(result.result_int(), 400);
+  EXPECT_NE(Json(result)["error"].get<std::string>().find("'X'"), std::string::npos);
+
+  // The store holds 3 jobs: the 4th is refused with 429 and Retry-After.
+  ASSERT_EQ(Call(bhttp::verb::post, "/v2/models/echo/infer_async", body).result_int(), 202);
+  ASSERT_EQ(Call(bhttp::verb::post, "/v2/models/echo/infer_async", body).result_int(), 202);
+  Response full = Call(bhttp::verb::post, "/v2/models/echo/infer_async", body);
+  EXPECT_EQ(full.result_int(), 429);
+  EXPECT_EQ(full[bhttp::field::retry_after], "1");
+  EXPECT_NE(Json(full)["error"].get<std::string>().find("--async-max-jobs"), std::string::npos);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace berth::http {
+namespace berth {
 
 // Appends `text` as a quoted JSON string. Control characters are escaped; bytes that are not valid
 // UTF-8 become U+FFFD so the document always parses (use the binary extension for exact bytes).
@@ -41,4 +41,4 @@ inline void AppendJsonFloat(std::string& out, F value) {
   }
 }
 
-}  // namespace berth::http
+}  // namespace berth

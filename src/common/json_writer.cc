@@ -1,6 +1,6 @@
-#include "server/http/json_writer.h"
+#include "common/json_writer.h"
 
-namespace berth::http {
+namespace berth {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
@@ -100,4 +100,4 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
-}  // namespace berth::http
+}  // namespace berth
