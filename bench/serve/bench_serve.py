@@ -208,7 +208,7 @@ class BerthServer(Server):
 
     def command(self):
         return [self.binary, "serve", "--model-repository", self.repo, "--http-address", "127.0.0.1",
-                "--http-port", "0"]
+                "--http-port", "0", "--grpc-port", "0"]
 
     def find_port(self):
         # The chosen port is in the JSON line {"event":"server_listening", ..., "port": N}.

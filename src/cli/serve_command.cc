@@ -176,7 +176,7 @@ int Serve(const ServeFlags& f) {
 CommandRunner AddServeCommand(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* sub =
-      app.add_subcommand("serve", "Serve a model repository over the KServe v2 HTTP/REST protocol");
+      app.add_subcommand("serve", "Serve a model repository over the KServe v2 protocol (HTTP/REST and gRPC)");
   ServeFlags& f = *flags;
   sub->add_option(
          "--model-repository", f.model_repository,

@@ -171,7 +171,7 @@ Response Router::HandleImpl(const Request& request, RequestInfo* info) const {
     if (!get) return MethodNotAllowed(request, "GET", info);
     json body = {{"name", server_.ServerName()},
                  {"version", server_.ServerVersion()},
-                 {"extensions", server_.Extensions()}};
+                 {"extensions", Extensions()}};
     return MakeResponse(bhttp::status::ok, Dump(body));
   }
 
@@ -324,6 +324,12 @@ Response Router::RenderInfer(const InferenceResponse& response, const OutputEnco
                               out_json_length ? "application/octet-stream" : kJson);
   if (out_json_length) res.set("Inference-Header-Content-Length", std::to_string(*out_json_length));
   return res;
+}
+
+std::vector<std::string> Router::Extensions() const {
+  std::vector<std::string> extensions = server_.Extensions();
+  if (jobs_ != nullptr) extensions.push_back("async_jobs");
+  return extensions;
 }
 
 void Router::HandleAsync(const Request& request, RequestInfo* info, bool allow_direct,

@@ -72,6 +72,8 @@ class Router {
 
  private:
   Response HandleImpl(const Request& request, RequestInfo* info) const;
+  // The core's protocol extensions plus the ones this front end adds (async_jobs).
+  std::vector<std::string> Extensions() const;
   Response Infer(const Request& request, const std::string& model, int64_t version,
                  RequestInfo* info) const;
   Response SubmitJob(const Request& request, const std::string& model, int64_t version,
