@@ -80,6 +80,8 @@ class Session {
   size_t peak_intermediate_bytes() const { return peak_intermediate_bytes_.load(); }
   // Per-node times, in execution order (empty unless SessionOptions::enable_profiling).
   std::vector<NodeProfile> profile() const;
+  // The provider ("dnnl", "reference", ...) that runs each node of the executed graph, in execution order.
+  std::vector<std::string> node_providers() const;
   // Number of nodes in the executed (top-level) graph.
   size_t num_nodes() const;
   const Model& model() const { return *model_; }
@@ -87,6 +89,8 @@ class Session {
  private:
   Session() = default;
   Status ValidateInputs(const std::vector<Value>& inputs) const;
+  StatusOr<std::vector<Value>> Execute(std::vector<Value> inputs,
+                                       const std::vector<std::pair<std::string, Value>>& overrides) const;
 
   std::shared_ptr<const Model> model_;
   std::unique_ptr<ExecutionPlan> plan_;
@@ -96,7 +100,9 @@ class Session {
   mutable std::atomic<size_t> peak_intermediate_bytes_{0};
 };
 
-// The registry with every kernel Berth has (built once, shared).
+// The registry with every kernel Berth has, optimized providers first (built once, shared).
 const KernelRegistry& DefaultKernelRegistry();
+// The reference provider's kernels only (SessionOptions::use_optimized_provider = false).
+const KernelRegistry& ReferenceKernelRegistry();
 
 }  // namespace berth

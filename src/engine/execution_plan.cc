@@ -1,12 +1,14 @@
 #include "engine/execution_plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <new>
 #include <queue>
 #include <stdexcept>
 
 #include "engine/kernel_registry.h"
+#include "engine/thread_pool.h"
 
 namespace berth {
 
@@ -154,19 +156,31 @@ Status ExecutionPlan::Plan(const KernelRegistry& registry, const std::set<std::s
                              "', which the model does not import");
     }
     pn.opset = opset_it->second;
-    const KernelRegistration* reg = registry.Find(node.domain, node.op_type, pn.opset);
-    if (!reg) {
+    std::vector<const KernelRegistration*> candidates = registry.FindAll(node.domain, node.op_type, pn.opset);
+    if (candidates.empty()) {
       return Unimplemented("unsupported operator '" + node.op_type + "' (domain '" +
                            (node.domain.empty() ? std::string("ai.onnx") : node.domain) + "', opset " +
                            std::to_string(pn.opset) + ") at node '" + node.name + "'");
     }
+    // Providers in priority order; a factory may decline the node (DeclineNode()) for the next to try.
     KernelInfo info(node, pn.opset, &constants);
-    auto kernel = reg->create(info);
-    if (!kernel.ok()) {
-      const Status& st = kernel.status();
-      return st.message().rfind("node '", 0) == 0 ? st : st.WithContext(NodeLabelOf(node));
+    for (const KernelRegistration* reg : candidates) {
+      auto kernel = reg->create(info);
+      if (!kernel.ok()) {
+        const Status& st = kernel.status();
+        return st.message().rfind("node '", 0) == 0 ? st : st.WithContext(NodeLabelOf(node));
+      }
+      if (*kernel == nullptr) continue;
+      pn.kernel = std::move(kernel).value();
+      pn.provider = reg->provider;
+      break;
     }
-    pn.kernel = std::move(kernel).value();
+    if (!pn.kernel) {
+      std::string tried;
+      for (const KernelRegistration* reg : candidates) tried += (tried.empty() ? "" : ", ") + reg->provider;
+      return Unimplemented(NodeLabelOf(node) + ": no provider supports this node's types or attributes (tried " +
+                           tried + ")");
+    }
     for (const std::string& in : node.inputs) pn.inputs.push_back(in.empty() ? -1 : SlotFor(in));
     for (const std::string& out : node.outputs) pn.outputs.push_back(out.empty() ? -1 : SlotFor(out));
     for (PlannedSubgraph& ps : subgraphs[n]) {
@@ -212,15 +226,37 @@ Status ExecutionPlan::Plan(const KernelRegistry& registry, const std::set<std::s
           if (o == static_cast<int>(s)) nodes_[k].free_after.push_back(o);
     }
   }
+  stats_.reset(new NodeStats[nodes_.size()]);
   return Status::Ok();
+}
+
+std::vector<NodeProfile> ExecutionPlan::Profile() const {
+  std::vector<NodeProfile> out;
+  out.reserve(nodes_.size());
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    NodeProfile p;
+    p.node_name = nodes_[k].node->name;
+    p.op_type = nodes_[k].node->op_type;
+    p.provider = nodes_[k].provider;
+    p.calls = stats_[k].calls.load(std::memory_order_relaxed);
+    p.total_us = stats_[k].total_ns.load(std::memory_order_relaxed) / 1000;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<std::string> ExecutionPlan::NodeProviders() const {
+  std::vector<std::string> out;
+  for (const PlannedNode& pn : nodes_) out.push_back(pn.provider);
+  return out;
 }
 
 // The KernelContext for one node in one run.
 class ExecutionPlan::Context final : public KernelContext {
  public:
-  Context(const PlannedNode& node, std::vector<Value>& frame, MemoryTracker* memory,
+  Context(const PlannedNode& node, std::vector<Value>& frame, RunState* run,
           const std::vector<bool>& is_intermediate)
-      : node_(node), frame_(frame), memory_(memory), is_intermediate_(is_intermediate) {}
+      : node_(node), frame_(frame), run_(run), memory_(&run->memory), is_intermediate_(is_intermediate) {}
 
   int num_inputs() const override { return static_cast<int>(node_.inputs.size()); }
   int num_outputs() const override { return static_cast<int>(node_.outputs.size()); }
@@ -266,12 +302,14 @@ class ExecutionPlan::Context final : public KernelContext {
       std::vector<const Value*> outer;
       outer.reserve(ps.outer_slots.size());
       for (int s : ps.outer_slots) outer.push_back(&frame_[static_cast<size_t>(s)]);
-      auto result = ps.plan->Execute(std::move(inputs), {}, outer, memory_);
+      auto result = ps.plan->Execute(std::move(inputs), {}, outer, run_);
       if (!result.ok()) return result.status().WithContext(NodeLabel() + " subgraph '" + attr_name + "'");
       return result;
     }
     return InvalidArgument(NodeLabel() + " has no graph attribute '" + attr_name + "'");
   }
+
+  ThreadPool* thread_pool() const override { return const_cast<ThreadPool*>(run_->thread_pool); }
 
   std::string NodeLabel() const override { return NodeLabelOf(*node_.node); }
 
@@ -291,6 +329,7 @@ class ExecutionPlan::Context final : public KernelContext {
 
   const PlannedNode& node_;
   std::vector<Value>& frame_;
+  RunState* run_;
   MemoryTracker* memory_;
   const std::vector<bool>& is_intermediate_;
   std::deque<Value> scratch_;  // outputs nobody reads
@@ -300,6 +339,19 @@ StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
                                                     const std::vector<std::pair<std::string, Value>>& overrides,
                                                     const std::vector<const Value*>& outer,
                                                     MemoryTracker* memory) const {
+  RunState run;
+  auto result = Execute(std::move(inputs), overrides, outer, &run);
+  if (memory) {
+    memory->Add(run.memory.peak);
+    memory->Sub(run.memory.peak);
+  }
+  return result;
+}
+
+StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
+                                                    const std::vector<std::pair<std::string, Value>>& overrides,
+                                                    const std::vector<const Value*>& outer,
+                                                    RunState* run) const {
   const std::string graph_label = graph_->name.empty() ? std::string("graph") : "graph '" + graph_->name + "'";
   if (inputs.size() != input_slots_.size()) {
     return InvalidArgument(graph_label + " expects " + std::to_string(input_slots_.size()) + " inputs, got " +
@@ -318,13 +370,23 @@ StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
   }
   for (size_t i = 0; i < outer.size(); ++i) frame[static_cast<size_t>(outer_slots_[i])] = *outer[i];
 
-  MemoryTracker local_memory;
-  if (!memory) memory = &local_memory;
-  for (const PlannedNode& pn : nodes_) {
-    Context ctx(pn, frame, memory, is_intermediate_);
+  RunState local_run;
+  if (!run) run = &local_run;
+  MemoryTracker* memory = &run->memory;
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    const PlannedNode& pn = nodes_[k];
+    Context ctx(pn, frame, run, is_intermediate_);
     Status st;
     try {
-      st = pn.kernel->Compute(ctx);
+      if (run->profile) {
+        auto start = std::chrono::steady_clock::now();
+        st = pn.kernel->Compute(ctx);
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+        stats_[k].calls.fetch_add(1, std::memory_order_relaxed);
+        stats_[k].total_ns.fetch_add(ns.count(), std::memory_order_relaxed);
+      } else {
+        st = pn.kernel->Compute(ctx);
+      }
     } catch (const InvalidOutputShape& e) {
       st = InvalidArgument(ctx.NodeLabel() + ": " + e.what());
     } catch (const std::bad_alloc&) {

@@ -85,4 +85,17 @@ const KernelRegistration* KernelRegistry::Find(std::string_view domain, std::str
   return nullptr;
 }
 
+std::vector<const KernelRegistration*> KernelRegistry::FindAll(std::string_view domain, std::string_view op_type,
+                                                               int opset) const {
+  std::vector<const KernelRegistration*> found;
+  std::string_view d = CanonicalDomain(domain);
+  for (const KernelRegistration& e : entries_) {
+    if (e.op_type == op_type && CanonicalDomain(e.domain) == d && opset >= e.first_opset &&
+        opset <= e.last_opset) {
+      found.push_back(&e);
+    }
+  }
+  return found;
+}
+
 }  // namespace berth

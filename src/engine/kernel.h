@@ -103,6 +103,11 @@ class OpKernel {
 
 using KernelFactory = StatusOr<std::unique_ptr<OpKernel>> (*)(const KernelInfo& info);
 
+// What a factory returns for a node it does not handle (an unsupported data type or attribute): an OK
+// result holding no kernel. The planner then tries the next provider's kernel for the operator. A real
+// error (a malformed node) is still returned as an error status.
+inline StatusOr<std::unique_ptr<OpKernel>> DeclineNode() { return std::unique_ptr<OpKernel>(); }
+
 // Convenience for factories of kernels without state: `return MakeKernel<AbsKernel>();`
 template <typename K, typename... Args>
 StatusOr<std::unique_ptr<OpKernel>> MakeKernel(Args&&... args) {

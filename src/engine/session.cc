@@ -9,11 +9,25 @@
 #include "engine/kernel_registry.h"
 #include "engine/onnx/onnx_import.h"
 #include "engine/onnx/tensor_proto.h"
+#include "engine/thread_pool.h"
+#include "providers/dnnl/blocked_layout_pass.h"
+#include "providers/dnnl/register.h"
 #include "providers/reference/register.h"
 
 namespace berth {
 
 const KernelRegistry& DefaultKernelRegistry() {
+  static const KernelRegistry* registry = [] {
+    auto* r = new KernelRegistry();
+    RegisterDnnlKernels(*r);  // first: tried before the reference kernels
+    r->set_provider("reference");
+    RegisterReferenceKernels(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+const KernelRegistry& ReferenceKernelRegistry() {
   static const KernelRegistry* registry = [] {
     auto* r = new KernelRegistry();
     RegisterReferenceKernels(*r);
@@ -79,10 +93,19 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
   if (options.optimization_level > 0) {
     // The model keeps its original graph (metadata, dumps); the session plans an optimized copy.
     auto optimized = std::make_shared<Graph>(*model->graph);
-    RETURN_IF_ERROR(OptimizeGraph(*optimized, OptimizerOptions{options.optimization_level}));
+    OptimizerOptions optimizer_options;
+    optimizer_options.level = options.optimization_level;
+    RETURN_IF_ERROR(OptimizeGraph(*optimized, optimizer_options));
+    if (options.optimization_level >= 2 && options.use_optimized_provider) {
+      // Provider layout: keep activations nChw16c through chains of convolutions (dnnl only).
+      auto blocked = ApplyBlockedLayout(*optimized);
+      if (!blocked.ok()) return blocked.status().WithContext("blocked layout pass");
+    }
     graph = std::move(optimized);
   }
-  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(graph, DefaultKernelRegistry(), {}));
+  const KernelRegistry& registry =
+      options.use_optimized_provider ? DefaultKernelRegistry() : ReferenceKernelRegistry();
+  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(graph, registry, {}));
   for (const ValueInfo& vi : model->graph->inputs) session->inputs_.push_back(ToTensorInfo(vi));
   for (const ValueInfo& vi : model->graph->outputs) session->outputs_.push_back(ToTensorInfo(vi));
   return session;
@@ -90,7 +113,28 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
 
 size_t Session::num_nodes() const { return plan_->num_nodes(); }
 
-std::vector<NodeProfile> Session::profile() const { return {}; }  // filled by the executor once profiling lands
+std::vector<NodeProfile> Session::profile() const {
+  if (!options_.enable_profiling) return {};
+  return plan_->Profile();
+}
+
+std::vector<std::string> Session::node_providers() const { return plan_->NodeProviders(); }
+
+StatusOr<std::vector<Value>> Session::Execute(std::vector<Value> inputs,
+                                              const std::vector<std::pair<std::string, Value>>& overrides) const {
+  // The run's share of the process-wide thread budget, held until it returns (see thread_pool.h).
+  const int wanted = options_.intra_op_threads > 0 ? options_.intra_op_threads : PhysicalCoreCount();
+  ThreadGrant grant(wanted);
+  ThreadPool pool(grant.threads());
+  RunState run;
+  run.thread_pool = &pool;
+  run.profile = options_.enable_profiling;
+  auto result = plan_->Execute(std::move(inputs), overrides, {}, &run);
+  size_t prev = peak_intermediate_bytes_.load();
+  while (run.memory.peak > prev && !peak_intermediate_bytes_.compare_exchange_weak(prev, run.memory.peak)) {
+  }
+  return result;
+}
 
 Status Session::ValidateInputs(const std::vector<Value>& inputs) const {
   if (inputs.size() != inputs_.size()) {
@@ -132,12 +176,7 @@ Status Session::ValidateInputs(const std::vector<Value>& inputs) const {
 
 StatusOr<std::vector<Value>> Session::Run(const std::vector<Value>& inputs) const {
   RETURN_IF_ERROR(ValidateInputs(inputs));
-  MemoryTracker memory;
-  auto result = plan_->Execute(inputs, {}, {}, &memory);
-  size_t prev = peak_intermediate_bytes_.load();
-  while (memory.peak > prev && !peak_intermediate_bytes_.compare_exchange_weak(prev, memory.peak)) {
-  }
-  return result;
+  return Execute(inputs, {});
 }
 
 StatusOr<std::vector<Value>> Session::Run(const std::vector<std::pair<std::string, Value>>& named) const {
@@ -162,12 +201,7 @@ StatusOr<std::vector<Value>> Session::Run(const std::vector<std::pair<std::strin
     if (!given[i] && inputs_[i].is_tensor) return InvalidArgument("input '" + inputs_[i].name + "' is missing");
   }
   RETURN_IF_ERROR(ValidateInputs(ordered));
-  MemoryTracker memory;
-  auto result = plan_->Execute(std::move(ordered), overrides, {}, &memory);
-  size_t prev = peak_intermediate_bytes_.load();
-  while (memory.peak > prev && !peak_intermediate_bytes_.compare_exchange_weak(prev, memory.peak)) {
-  }
-  return result;
+  return Execute(std::move(ordered), overrides);
 }
 
 }  // namespace berth

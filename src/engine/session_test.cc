@@ -126,7 +126,7 @@ TEST(SessionTest, DanglingInputAndInconsistentInitializer) {
   dup.mutable_graph()->mutable_node(1)->set_output(0, "sum");
   auto s3 = LoadProto(dup);
   ASSERT_FALSE(s3.ok());
-  EXPECT_NE(s3.status().message().find("already produced"), std::string::npos);
+  EXPECT_NE(s3.status().message().find("already produced"), std::string::npos) << s3.status().ToString();
 }
 
 TEST(SessionTest, CycleIsAnError) {

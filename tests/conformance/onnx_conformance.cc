@@ -8,6 +8,10 @@
 // fails the run.
 //
 //   onnx_conformance [--data DIR] [--filter SUBSTR] [--expected FILE] [--write-expected FILE] [--verbose]
+//                    [--reference-only]
+// By default sessions use the optimized provider (oneDNN) and every graph optimization, so the fused
+// and optimized paths are checked against the reference outputs; --reference-only runs every node on
+// the reference kernels.
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,9 +80,11 @@ Value FixBfloat16(Value v, const ValueInfo* declared) {
   return v;
 }
 
+SessionOptions g_session_options;  // set once from the flags, before any test runs
+
 // Runs one test directory; returns "" on success or a one-line reason.
 std::string RunTest(const fs::path& dir) {
-  auto session = Session::Load((dir / "model.onnx").string());
+  auto session = Session::Load((dir / "model.onnx").string(), g_session_options);
   if (!session.ok()) return "load: " + session.status().ToString();
   const Graph& graph = *(*session)->model().graph;
   std::vector<fs::path> sets;
@@ -175,6 +181,7 @@ int main(int argc, char** argv) {
     else if (a == "--expected") expected_file = next();
     else if (a == "--write-expected") write_expected = next();
     else if (a == "--verbose") verbose = true;
+    else if (a == "--reference-only") g_session_options.use_optimized_provider = false;
     else {
       std::cerr << "unknown argument " << a << "\n";
       return 2;

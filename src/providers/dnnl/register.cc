@@ -3,8 +3,11 @@
 namespace berth {
 
 void RegisterDnnlKernels(KernelRegistry& registry) {
+  std::string previous = registry.provider();
+  registry.set_provider("dnnl");
   RegisterDnnlConvKernels(registry);
   RegisterDnnlDenseKernels(registry);
+  registry.set_provider(previous);
 }
 
 }  // namespace berth

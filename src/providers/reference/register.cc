@@ -11,6 +11,7 @@ void RegisterReferenceKernels(KernelRegistry& registry) {
   RegisterControlFlowKernels(registry);
   RegisterMiscKernels(registry);
   RegisterTrainingKernels(registry);
+  RegisterFusedKernels(registry);
 }
 
 }  // namespace berth

@@ -19,5 +19,6 @@ void RegisterReductionKernels(KernelRegistry& registry);     // Reduce*, ArgMax/
 void RegisterControlFlowKernels(KernelRegistry& registry);   // If, Loop, Scan, sequences, optionals
 void RegisterMiscKernels(KernelRegistry& registry);          // quantization, signal, strings, detection, ...
 void RegisterTrainingKernels(KernelRegistry& registry);      // optimizer update rules (ai.onnx.preview.training)
+void RegisterFusedKernels(KernelRegistry& registry);         // com.berth fused operators (graph optimizer)
 
 }  // namespace berth

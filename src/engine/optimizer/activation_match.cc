@@ -1,0 +1,76 @@
+#include "engine/optimizer/activation_match.h"
+
+#include <limits>
+
+#include "engine/optimizer/passes.h"
+
+namespace berth::opt {
+
+namespace {
+
+float FloatAttr(const Node& node, const char* name, float fallback) {
+  const Attribute* a = node.FindAttribute(name);
+  return a && a->type == Attribute::Type::kFloat ? a->f : fallback;
+}
+
+}  // namespace
+
+std::optional<FusedActivation> MatchActivation(const GraphView& view, const Node& node,
+                                               bool allow_gelu) {
+  if (node.inputs.empty() || node.outputs.size() != 1 || node.outputs[0].empty())
+    return std::nullopt;
+  // The producer was checked to be float32; a recorded type of the activation must agree.
+  const DataType dt = view.Dtype(node.outputs[0]);
+  if (dt != DataType::kFloat32 && dt != DataType::kUndefined) return std::nullopt;
+  const std::string& op = node.op_type;
+  if (node.domain == kBerthDomain) {
+    if (op == "Gelu" && allow_gelu && node.inputs.size() == 1) {
+      const Attribute* a = node.FindAttribute("approximate");
+      const std::string approx = a ? a->s : "none";
+      if (approx == "none") return FusedActivation{"Gelu", {}};
+      if (approx == "tanh") return FusedActivation{"GeluTanh", {}};
+    }
+    return std::nullopt;
+  }
+  if (!node.domain.empty()) return std::nullopt;
+  if (node.inputs.size() == 1) {
+    if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish")
+      return FusedActivation{op, {}};
+    if (op == "LeakyRelu") return FusedActivation{op, {FloatAttr(node, "alpha", 0.01f)}};
+    if (op == "HardSigmoid")
+      return FusedActivation{op, {FloatAttr(node, "alpha", 0.2f), FloatAttr(node, "beta", 0.5f)}};
+    auto opset = view.graph().opsets.find("");
+    const bool attribute_form = opset != view.graph().opsets.end() && opset->second < 11;
+    if (op == "Clip" && attribute_form) {  // opset < 11: bounds are attributes
+      constexpr float kMax = std::numeric_limits<float>::max();
+      return FusedActivation{op, {FloatAttr(node, "min", -kMax), FloatAttr(node, "max", kMax)}};
+    }
+  }
+  if (op == "Clip" && node.inputs.size() <= 3 && !node.FindAttribute("min") &&
+      !node.FindAttribute("max")) {
+    const float inf = std::numeric_limits<float>::infinity();
+    float bounds[2] = {-inf, inf};
+    for (size_t i = 1; i < node.inputs.size(); ++i) {
+      if (node.inputs[i].empty()) continue;
+      auto v = view.ScalarConstant(node.inputs[i]);
+      if (!v) return std::nullopt;
+      bounds[i - 1] = static_cast<float>(*v);
+    }
+    return FusedActivation{"Clip", {bounds[0], bounds[1]}};
+  }
+  if (op == "Gelu" && allow_gelu && node.inputs.size() == 1) {
+    const Attribute* a = node.FindAttribute("approximate");
+    const std::string approx = a ? a->s : "none";
+    if (approx == "none") return FusedActivation{"Gelu", {}};
+    if (approx == "tanh") return FusedActivation{"GeluTanh", {}};
+  }
+  return std::nullopt;
+}
+
+void SetActivationAttributes(Node& node, const FusedActivation& activation) {
+  node.attributes["activation"] = MakeStringAttr(activation.name);
+  if (!activation.params.empty())
+    node.attributes["activation_params"] = MakeFloatsAttr(activation.params);
+}
+
+}  // namespace berth::opt

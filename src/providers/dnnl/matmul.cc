@@ -1,0 +1,262 @@
+// MatMul and com.berth FusedMatMul on oneDNN (the shared kernel class also runs Gemm, see gemm.cc).
+
+#include "providers/dnnl/matmul.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace berth::dnnl_dense {
+
+namespace {
+
+using dims = dnnl::memory::dims;
+
+dnnl::memory::desc StridedDesc(const dims& d, const dims& strides) {
+  return dnnl::memory::desc(d, dnnl::memory::data_type::f32, strides);
+}
+
+dnnl::memory::desc Plain(const dims& d) {
+  return PlainDesc(std::vector<int64_t>(d.begin(), d.end()));
+}
+
+// Right-aligns `s` to `rank` dimensions with leading 1s.
+dims PadTo(const Shape& s, size_t rank) {
+  dims out(rank - s.size(), 1);
+  out.insert(out.end(), s.begin(), s.end());
+  return out;
+}
+
+}  // namespace
+
+MatMulDnnl::MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config,
+                       const Tensor* constant_b)
+    : DnnlKernel(std::move(fallback)), config_(config) {
+  if (constant_b && constant_b->dtype() == DataType::kFloat32 && constant_b->numel() > 0) {
+    constant_b_ = *constant_b;
+  }
+}
+
+bool MatMulDnnl::PlanProblem(const Tensor& a, const Tensor& b, const Tensor* c, Problem* p) const {
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  if (config_.gemm) {
+    if (as.size() != 2 || bs.size() != 2) return false;
+    const int64_t M = config_.trans_a ? as[1] : as[0];
+    const int64_t K = config_.trans_a ? as[0] : as[1];
+    const int64_t kb = config_.trans_b ? bs[1] : bs[0];
+    const int64_t N = config_.trans_b ? bs[0] : bs[1];
+    if (K != kb || K == 0 || M == 0 || N == 0) return false;
+    p->M = M;
+    p->N = N;
+    p->output = {M, N};
+    p->src = StridedDesc({M, K}, config_.trans_a ? dims{1, M} : dims{K, 1});
+    p->wei = StridedDesc({K, N}, config_.trans_b ? dims{1, K} : dims{N, 1});
+    p->dst = Plain({M, N});
+    if (c && config_.beta != 0.0f) {
+      const Shape& cs = c->shape();
+      bool ok = cs.size() <= 2;
+      if (ok && cs.size() == 2) ok = (cs[0] == 1 || cs[0] == M) && (cs[1] == 1 || cs[1] == N);
+      if (ok && cs.size() == 1) ok = cs[0] == 1 || cs[0] == N;
+      if (!ok) return false;
+      const bool row =
+          (cs.size() == 1 && cs[0] == N) || (cs.size() == 2 && cs[0] == 1 && cs[1] == N);
+      if (row && config_.alpha == 1.0f && config_.beta == 1.0f) {
+        p->c_mode = CMode::kBias;
+        p->bias = Plain({1, N});
+      } else {
+        p->c_mode = CMode::kSum;
+      }
+    }
+    return true;
+  }
+
+  // MatMul: numpy semantics.
+  if (as.empty() || bs.empty()) return false;
+  const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
+  const int64_t M = a_vec ? 1 : as[as.size() - 2];
+  const int64_t K = as.back();
+  const int64_t kb = b_vec ? bs[0] : bs[bs.size() - 2];
+  const int64_t N = b_vec ? 1 : bs.back();
+  if (K != kb || K == 0 || M == 0 || N == 0) return false;
+  const Shape a_batch(as.begin(), as.end() - std::min<size_t>(as.size(), 2));
+  const Shape b_batch(bs.begin(), bs.end() - std::min<size_t>(bs.size(), 2));
+  const size_t rank = std::max(a_batch.size(), b_batch.size());
+  const dims ab = PadTo(a_batch, rank), bb = PadTo(b_batch, rank);
+  Shape out_batch(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    if (ab[i] != bb[i] && ab[i] != 1 && bb[i] != 1) return false;
+    out_batch[i] = ab[i] == 1 ? bb[i] : ab[i];
+    if (out_batch[i] == 0) return false;
+  }
+  p->output = out_batch;
+  if (!a_vec) p->output.push_back(M);
+  if (!b_vec) p->output.push_back(N);
+  const int64_t a_count = NumElements(a_batch), b_count = NumElements(b_batch);
+  if (b_count == 1) {
+    // B is one matrix: fold A's batch into M (the common "activations x weights" case).
+    p->src = Plain({a_count * M, K});
+    p->wei = Plain({K, N});
+    p->dst = Plain({a_count * M, N});
+  } else if (ab == bb) {
+    p->src = Plain({a_count, M, K});
+    p->wei = Plain({b_count, K, N});
+    p->dst = Plain({a_count, M, N});
+  } else {
+    if (rank + 2 > DNNL_MAX_NDIMS) return false;
+    dims sd = ab, wd = bb, dd(out_batch.begin(), out_batch.end());
+    sd.insert(sd.end(), {M, K});
+    wd.insert(wd.end(), {K, N});
+    dd.insert(dd.end(), {M, N});
+    p->src = Plain(sd);
+    p->wei = Plain(wd);
+    p->dst = Plain(dd);
+  }
+  if (c) {  // FusedMatMul bias: 1-D of size N
+    if (c->rank() != 1 || c->dim(0) != N) return false;
+    dims bd(p->dst.dims().size(), 1);
+    bd.back() = N;
+    p->bias = Plain(bd);
+    p->c_mode = CMode::kBias;
+  }
+  return true;
+}
+
+std::shared_ptr<const PackedWeights> SharedPack(const Tensor& source,
+                                                const dnnl::memory::desc& user,
+                                                const dnnl::memory::desc& packed) {
+  static std::mutex mu;
+  static auto* packs = new std::vector<std::weak_ptr<const PackedWeights>>();
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto it = packs->begin(); it != packs->end();) {
+    std::shared_ptr<const PackedWeights> p = it->lock();
+    if (!p) {
+      it = packs->erase(it);
+      continue;
+    }
+    if (p->source.raw_data() == source.raw_data() && p->source.shape() == source.shape() &&
+        p->user == user && p->packed == packed) {
+      return p;
+    }
+    ++it;
+  }
+  std::shared_ptr<void> data(std::aligned_alloc(64, (packed.get_size() + 63) / 64 * 64), std::free);
+  if (!data) return nullptr;
+  dnnl::memory src = Wrap(user, source.raw_data());
+  dnnl::memory dst(packed, CpuEngine(), data.get());
+  dnnl::reorder(src, dst).execute(ThreadStream(), src, dst);
+  ThreadStream().wait();
+  auto p =
+      std::make_shared<const PackedWeights>(PackedWeights{source, user, packed, std::move(data)});
+  packs->push_back(p);
+  return p;
+}
+
+std::shared_ptr<const PackedWeights> MatMulDnnl::PackB(const dnnl::memory::desc& user,
+                                                       const dnnl::memory::desc& packed) const {
+  std::lock_guard<std::mutex> lock(pack_mu_);
+  for (const auto& p : packed_) {
+    if (p->user == user && p->packed == packed) return p;
+  }
+  std::shared_ptr<const PackedWeights> p = SharedPack(constant_b_, user, packed);
+  if (p) packed_.push_back(p);
+  return p;
+}
+
+std::shared_ptr<const MatMulDnnl::Entry> MatMulDnnl::MakeEntry(const Problem& p,
+                                                               bool pack_b) const {
+  try {
+    dnnl::primitive_attr attr = BaseAttr();
+    dnnl::post_ops ops;
+    if (p.c_mode == CMode::kSum) ops.append_sum(config_.beta);
+    AppendActivation(config_.activation, ops);
+    attr.set_post_ops(ops);
+    if (config_.alpha != 1.0f) attr.set_output_scales(0, {config_.alpha});
+    const dnnl::memory::desc wei_any =
+        pack_b ? dnnl::memory::desc(p.wei.dims(), dnnl::memory::data_type::f32,
+                                    dnnl::memory::format_tag::any)
+               : p.wei;
+    dnnl::matmul::desc d = p.c_mode == CMode::kBias
+                               ? dnnl::matmul::desc(p.src, wei_any, p.bias, p.dst)
+                               : dnnl::matmul::desc(p.src, wei_any, p.dst);
+    auto entry = std::make_shared<Entry>();
+    entry->problem = p;
+    entry->pd = dnnl::matmul::primitive_desc(d, attr, CpuEngine());
+    if (IsReferenceImpl(entry->pd)) return nullptr;
+    entry->prim = dnnl::matmul(entry->pd);
+    if (pack_b && entry->pd.weights_desc() != p.wei) {
+      entry->packed_b = PackB(p.wei, entry->pd.weights_desc());
+      if (!entry->packed_b) return nullptr;
+    }
+    return entry;
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+Status MatMulDnnl::Compute(KernelContext& ctx) const {
+  const Tensor* a = ctx.input(0);
+  const Tensor* b = ctx.input(1);
+  const Tensor* c = ctx.input(2);
+  if (!a || !b || !AllFloat32(ctx)) return Fallback(ctx);
+  Problem p;
+  if (!PlanProblem(*a, *b, c, &p)) return Fallback(ctx);
+  const bool pack_b = constant_b_.defined() && b->raw_data() == constant_b_.raw_data() &&
+                      b->shape() == constant_b_.shape();
+  std::vector<int64_t> key(a->shape());
+  key.push_back(-1);
+  key.insert(key.end(), b->shape().begin(), b->shape().end());
+  key.push_back(pack_b ? -2 : -3);
+  if (c) key.insert(key.end(), c->shape().begin(), c->shape().end());
+  key.push_back(c ? -4 : -5);
+  key.push_back(RunThreads(ctx));
+  std::shared_ptr<const Entry> e = cache_.Get(key, [&] { return MakeEntry(p, pack_b); });
+  if (!e) return Fallback(ctx);
+
+  Tensor* y = ctx.AllocateOutput(0, DataType::kFloat32, p.output);
+  if (e->problem.c_mode == CMode::kSum) {
+    // Y <- C broadcast to [M, N]; the primitive's sum post-op adds beta * Y.
+    const Shape& cs = c->shape();
+    const int64_t rows = cs.size() == 2 ? cs[0] : 1;
+    const int64_t cols = cs.empty() ? 1 : cs.back();
+    const float* cd = c->data<float>();
+    float* yd = y->data<float>();
+    for (int64_t i = 0; i < p.M; ++i) {
+      const float* crow = cd + (rows == 1 ? 0 : i) * cols;
+      float* yrow = yd + i * p.N;
+      if (cols == 1) {
+        std::fill(yrow, yrow + p.N, crow[0]);
+      } else {
+        std::memcpy(yrow, crow, static_cast<size_t>(p.N) * sizeof(float));
+      }
+    }
+  }
+  try {
+    std::unordered_map<int, dnnl::memory> args;
+    args.emplace(DNNL_ARG_SRC, Wrap(e->problem.src, a->raw_data()));
+    if (e->packed_b) {
+      args.emplace(DNNL_ARG_WEIGHTS, Wrap(e->packed_b->packed, e->packed_b->data.get()));
+    } else {
+      args.emplace(DNNL_ARG_WEIGHTS, Wrap(e->problem.wei, b->raw_data()));
+    }
+    if (e->problem.c_mode == CMode::kBias)
+      args.emplace(DNNL_ARG_BIAS, Wrap(e->problem.bias, c->raw_data()));
+    args.emplace(DNNL_ARG_DST, Wrap(e->problem.dst, y->raw_data()));
+    Execute(e->prim, e->pd, std::move(args));
+  } catch (const dnnl::error& err) {
+    return Internal(ctx.NodeLabel() + ": oneDNN matmul failed: " + err.what());
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<OpKernel>> CreateMatMul(const KernelInfo& info) {
+  MatMulConfig config;
+  if (info.op_type() == "FusedMatMul") {
+    std::optional<Activation> act = ParseActivation(info);
+    if (!act) return std::unique_ptr<OpKernel>();
+    config.activation = *act;
+  }
+  return MakeDnnlKernel<MatMulDnnl>(info, config, info.ConstantInput(1));
+}
+
+}  // namespace berth::dnnl_dense

@@ -1,0 +1,84 @@
+#pragma once
+// MatMul, Gemm and their fused forms (com.berth FusedMatMul / FusedGemm) on oneDNN's matmul
+// primitive. One kernel class serves all four: Gemm is a 2-D MatMul with optional transposes,
+// alpha, and beta * C; the fused forms add an activation as a post-op.
+//
+// A constant B (weights) is reordered once into the blocked layout the primitive asks for and kept:
+// one copy per (weights buffer, layout) in the whole process, so nodes that share an initializer
+// (as exporters emit for tied or deduplicated weights) and sessions of the same loaded model share
+// it, and all shapes of A reuse it. Primitives are cached per input shapes. Thread-safety:
+// Compute() may run concurrently (see eltwise.h).
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "providers/dnnl/eltwise.h"
+
+namespace berth::dnnl_dense {
+
+struct MatMulConfig {
+  bool gemm = false;  // Gemm semantics: 2-D operands, transposes, alpha, beta * C (input 2)
+  bool trans_a = false;
+  bool trans_b = false;
+  float alpha = 1.0f;
+  float beta = 1.0f;
+  // FusedMatMul: input 2 is a 1-D bias of size N added before the activation.
+  Activation activation;
+};
+
+// Constant weights reordered into a primitive's layout. `source` keeps the original buffer alive,
+// so while the pack exists no other tensor can take that address (the process-wide cache keys on
+// it).
+struct PackedWeights {
+  Tensor source;
+  dnnl::memory::desc user, packed;
+  std::shared_ptr<void> data;
+};
+
+// The process-wide pack of `source` (described by `user`) into layout `packed`; null on failure.
+// Thread-safe.
+std::shared_ptr<const PackedWeights> SharedPack(const Tensor& source,
+                                                const dnnl::memory::desc& user,
+                                                const dnnl::memory::desc& packed);
+
+class MatMulDnnl : public DnnlKernel {
+ public:
+  // `constant_b`: the value of B if it is a constant of the graph (prepacked on first use), else
+  // null.
+  MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config, const Tensor* constant_b);
+  Status Compute(KernelContext& ctx) const override;
+
+ private:
+  // How input 2 (bias / C) enters the computation.
+  enum class CMode { kNone, kBias, kSum };
+  struct Problem {
+    dnnl::memory::desc src, wei, dst, bias;
+    Shape output;
+    CMode c_mode = CMode::kNone;
+    int64_t M = 0, N = 0;  // Gemm: the 2-D output, for broadcasting C into it (kSum)
+  };
+  struct Entry {
+    Problem problem;
+    dnnl::matmul::primitive_desc pd;
+    dnnl::matmul prim;
+    std::shared_ptr<const PackedWeights>
+        packed_b;  // B in pd.weights_desc() when it differs from problem.wei
+  };
+
+  // False when oneDNN cannot take these shapes (the reference kernel runs them or reports the
+  // error). MakeEntry: null when oneDNN has no fast implementation for the problem.
+  bool PlanProblem(const Tensor& a, const Tensor& b, const Tensor* c, Problem* p) const;
+  std::shared_ptr<const Entry> MakeEntry(const Problem& p, bool pack_b) const;
+  std::shared_ptr<const PackedWeights> PackB(const dnnl::memory::desc& user,
+                                             const dnnl::memory::desc& packed) const;
+
+  MatMulConfig config_;
+  Tensor constant_b_;  // undefined unless B is a graph constant
+  PrimitiveCache<Entry> cache_;
+  mutable std::mutex pack_mu_;  // guards packed_
+  mutable std::vector<std::shared_ptr<const PackedWeights>>
+      packed_;  // outlive evicted cache entries
+};
+
+}  // namespace berth::dnnl_dense
