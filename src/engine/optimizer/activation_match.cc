@@ -73,4 +73,16 @@ void SetActivationAttributes(Node& node, const FusedActivation& activation) {
     node.attributes["activation_params"] = MakeFloatsAttr(activation.params);
 }
 
+std::optional<FusedActivation> AbsorbActivation(const GraphView& view, const Graph& graph,
+                                                const std::vector<bool>& taken, int next, bool allow_gelu,
+                                                std::string* value, std::vector<size_t>* absorbed) {
+  if (next < 0 || taken[static_cast<size_t>(next)]) return std::nullopt;
+  const Node& node = graph.nodes[static_cast<size_t>(next)];
+  std::optional<FusedActivation> act = MatchActivation(view, node, allow_gelu);
+  if (!act || node.inputs[0] != *value) return std::nullopt;
+  *value = node.outputs[0];
+  absorbed->push_back(static_cast<size_t>(next));
+  return act;
+}
+
 }  // namespace berth::opt

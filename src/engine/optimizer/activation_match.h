@@ -22,6 +22,13 @@ struct FusedActivation {
 std::optional<FusedActivation> MatchActivation(const GraphView& view, const Node& node,
                                                bool allow_gelu);
 
+// The tail step of every "op + activation" fusion: if node `next` (the sole reader of `*value`; -1 if
+// none) is not `taken` and is a fusable activation of `*value`, returns it, moves `*value` to the
+// activation's output and appends `next` to `absorbed`. Otherwise nullopt and nothing changes.
+std::optional<FusedActivation> AbsorbActivation(const GraphView& view, const Graph& graph,
+                                                const std::vector<bool>& taken, int next, bool allow_gelu,
+                                                std::string* value, std::vector<size_t>* absorbed);
+
 // Sets `activation` and (if any) `activation_params` on a fused node.
 void SetActivationAttributes(Node& node, const FusedActivation& activation);
 

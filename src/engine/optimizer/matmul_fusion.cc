@@ -69,17 +69,9 @@ StatusOr<int> FuseMatMul(Graph& graph) {
         }
       }
     }
-    std::optional<FusedActivation> act;
-    if (next >= 0 && !remove[static_cast<size_t>(next)]) {
-      act = MatchActivation(view, graph.nodes[static_cast<size_t>(next)], /*allow_gelu=*/true);
-      if (act && graph.nodes[static_cast<size_t>(next)].inputs[0] == current) {
-        current = graph.nodes[static_cast<size_t>(next)].outputs[0];
-        last = static_cast<size_t>(next);
-        absorbed.push_back(last);
-      } else {
-        act.reset();
-      }
-    }
+    const std::optional<FusedActivation> act =
+        AbsorbActivation(view, graph, remove, next, /*allow_gelu=*/true, &current, &absorbed);
+    if (act) last = absorbed.back();
     if (absorbed.empty()) continue;
     Node fused;
     fused.name = matmul.name.empty() ? names.Make("FusedMatMul") : matmul.name;
