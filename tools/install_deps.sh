@@ -30,7 +30,7 @@ RUNTIME_PACKAGES=(
   cmake ninja-build ccache g++
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libboost-dev
+  nlohmann-json3-dev libsimdjson-dev libjemalloc-dev libcli11-dev libspdlog-dev libfmt-dev libboost-dev
   libdnnl-dev prometheus-cpp-dev
   libgrpc++-dev protobuf-compiler-grpc
 )

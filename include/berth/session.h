@@ -15,6 +15,7 @@
 
 namespace berth {
 
+struct Graph;
 struct Model;
 class ExecutionPlan;
 class KernelRegistry;
@@ -34,6 +35,8 @@ struct SessionOptions {
   bool use_optimized_provider = true;
   // Record per-node execution times (Session::profile()).
   bool enable_profiling = false;
+  // Reuse intermediate buffers across and within runs (the plan's arena); false allocates each one.
+  bool intermediate_arena = true;
 };
 
 // Time spent in one node over all profiled runs (SessionOptions::enable_profiling).
@@ -43,6 +46,15 @@ struct NodeProfile {
   std::string provider;  // "reference", "dnnl", ...
   int64_t calls = 0;
   int64_t total_us = 0;
+};
+
+// Where Session::Load's time went (milliseconds). Import: parsing the file, shape inference, function
+// inlining and reading the weights into tensors; optimize: graph passes and provider layouts; plan:
+// kernel creation, which includes prepacking weights.
+struct LoadTimings {
+  double import_ms = 0;
+  double optimize_ms = 0;
+  double plan_ms = 0;
 };
 
 // Declared type of a model input or output, as callers see it.
@@ -82,12 +94,22 @@ class Session {
   std::vector<NodeProfile> profile() const;
   // The provider ("dnnl", "reference", ...) that runs each node of the executed graph, in execution order.
   std::vector<std::string> node_providers() const;
+  const LoadTimings& load_timings() const { return load_timings_; }
   // Number of nodes in the executed (top-level) graph.
   size_t num_nodes() const;
+  // The model as loaded: metadata, inputs, outputs. When the session loaded the model itself, the
+  // graph lacks the initializers that kernels hold in their own form (prepacked weights, see
+  // OpKernel::ReadsConstantInput); executed_graph() is what runs.
   const Model& model() const { return *model_; }
+  // The graph the session runs (optimized, provider layouts applied), nodes in file order.
+  const Graph& executed_graph() const;
 
  private:
   Session() = default;
+  // `owned`: the model itself when this session loaded it (no one else holds it), so initializers that
+  // the kernels keep in their own form can be dropped from its graph too; null for a shared model.
+  static StatusOr<std::unique_ptr<Session>> CreateImpl(std::shared_ptr<const Model> model, Model* owned,
+                                                       const SessionOptions& options);
   Status ValidateInputs(const std::vector<Value>& inputs) const;
   StatusOr<std::vector<Value>> Execute(std::vector<Value> inputs,
                                        const std::vector<std::pair<std::string, Value>>& overrides) const;
@@ -97,6 +119,7 @@ class Session {
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
   SessionOptions options_;
+  LoadTimings load_timings_;
   mutable std::atomic<size_t> peak_intermediate_bytes_{0};
 };
 

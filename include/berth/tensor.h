@@ -27,6 +27,10 @@ class Tensor {
   // Allocates an owned, 64-byte aligned, zero-filled buffer (strings are empty).
   Tensor(DataType dtype, Shape shape);
 
+  // Allocates an owned, 64-byte aligned buffer without zero-filling it (for data about to be overwritten
+  // whole: weights read from a file, kernel outputs). Strings are still constructed empty.
+  static Tensor Uninitialized(DataType dtype, Shape shape);
+
   // Wraps memory owned elsewhere; `keep_alive` holds it (may be null if the caller guarantees lifetime).
   static Tensor Wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keep_alive);
 
@@ -54,6 +58,11 @@ class Tensor {
   Tensor Reshaped(Shape new_shape) const;
   // Deep copy.
   Tensor Clone() const;
+
+  // A weak handle on the buffer: it expires once no tensor (or keep-alive) holds the buffer any more, and
+  // two handles are the same buffer iff neither owner_before() the other. Caches keyed by buffer use it
+  // (a raw address can be reused by a later allocation). Empty for an undefined tensor.
+  std::weak_ptr<void> WeakBuffer() const { return buffer_; }
 
   // Element-wise, bit-exact equality of dtype, shape and contents (NaN payloads compared as bits).
   bool IdenticalTo(const Tensor& other) const;

@@ -41,6 +41,7 @@ struct BenchFlags {
   double time_limit_s = 0;  // 0: no limit
   int optimization_level = SessionOptions{}.optimization_level;
   bool reference_only = false;
+  bool no_arena = false;
   bool profile = false;
   int profile_top = 15;
   std::vector<std::string> shapes;  // NAME=d0,d1,...
@@ -240,7 +241,8 @@ void PrintTable(const nlohmann::json& j) {
       static_cast<long long>(j["batch"].get<int64_t>()),
       j["threads"].get<int>() == 0 ? "default" : std::to_string(j["threads"].get<int>()).c_str(),
       j["optimization_level"].get<int>(), j["providers"].get<std::string>().c_str());
-  std::printf("load time        %.1f ms\n", d("load_ms"));
+  std::printf("load time        %.1f ms (import %.1f, optimize %.1f, plan + prepack %.1f)\n", d("load_ms"),
+              d("load_import_ms"), d("load_optimize_ms"), d("load_plan_ms"));
   std::printf(
       "latency          p50 %.3f ms   p90 %.3f ms   p99 %.3f ms   (min %.3f, mean %.3f; %d runs "
       "after %d warm-up)\n",
@@ -279,6 +281,7 @@ int Run(const BenchFlags& f) {
   options.intra_op_threads = f.threads;
   options.optimization_level = f.optimization_level;
   options.use_optimized_provider = !f.reference_only;
+  options.intermediate_arena = !f.no_arena;
   options.enable_profiling = f.profile;
   auto t0 = Clock::now();
   auto session = Session::Load(f.model, options);
@@ -334,6 +337,9 @@ int Run(const BenchFlags& f) {
       {"iterations", runs},
       {"warmup", warmup},
       {"load_ms", load_ms},
+      {"load_import_ms", (*session)->load_timings().import_ms},
+      {"load_optimize_ms", (*session)->load_timings().optimize_ms},
+      {"load_plan_ms", (*session)->load_timings().plan_ms},
       {"p50_ms", pct(0.5)},
       {"p90_ms", pct(0.9)},
       {"p99_ms", pct(0.99)},
@@ -389,6 +395,8 @@ CommandRunner AddBenchCommand(CLI::App& app) {
                   "Graph optimizations: 0 none, 1 basic, 2 all")
       ->check(CLI::Range(0, 2))
       ->capture_default_str();
+  sub->add_flag("--no-arena", flags->no_arena,
+                "Allocate every intermediate afresh instead of reusing buffers (to measure the arena)");
   sub->add_flag("--reference-only", flags->reference_only,
                 "Run every node on the portable reference kernels");
   sub->add_flag("--profile", flags->profile,

@@ -79,17 +79,11 @@ void PrintSummary(const std::string& name, const Value& v) {
 // providers the session reports per executed node line up with these nodes when the counts agree.
 int DumpGraph(const Session& session, int level) {
   const Graph& original = *session.model().graph;
-  Graph graph = original;
-  const auto start = std::chrono::steady_clock::now();
-  Status st = OptimizeGraph(graph, OptimizerOptions{level});
-  if (!st.ok()) return Fail(st.message());
-  const double optimize_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (level >= 2) {
-    auto blocked = ApplyBlockedLayout(graph);
-    if (!blocked.ok()) return Fail(blocked.status().message());
-    opt::SortTopologically(graph);  // the planner's order
-  }
+  // The graph the session runs (optimized, blocked layout applied). Re-optimizing the model's graph
+  // would not do: weights that kernels prepacked are released from it.
+  Graph graph = session.executed_graph();
+  if (level >= 2) opt::SortTopologically(graph);  // the planner's order
+  const double optimize_ms = session.load_timings().optimize_ms;
   std::vector<std::string> providers = session.node_providers();
   if (providers.size() != graph.nodes.size()) providers.clear();
   std::printf("graph '%s': %zu nodes (%zu before optimization level %d), %zu initializers; optimizer %.1f ms\n",

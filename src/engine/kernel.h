@@ -80,6 +80,11 @@ class KernelContext {
   virtual bool output_wanted(int i) const = 0;
   // Allocates output i with the given type and shape and returns it for writing.
   virtual Tensor* AllocateOutput(int i, DataType dtype, Shape shape) = 0;
+  // The same without zero-filling, for kernels that write every element of the output. The executor
+  // takes the buffer from its intermediates arena (no fresh pages to fault in on steady-state runs).
+  virtual Tensor* AllocateOutputUninitialized(int i, DataType dtype, Shape shape) {
+    return AllocateOutput(i, dtype, std::move(shape));
+  }
   // Sets output i to an existing value (e.g. a reshaped view of an input; buffers are shared).
   virtual void SetOutput(int i, Value value) = 0;
 
@@ -99,6 +104,15 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual Status Compute(KernelContext& ctx) const = 0;
+
+  // Constant release (weights held once). A kernel that turned constant input i into its own form at
+  // creation (prepacked weights) and never reads the plain tensor at run time returns false here. When
+  // every reader of a constant says so, the plan stops holding it, the session drops it from its graphs
+  // and calls ConstantInputReleased(i) on each reader (once, before any run): the kernel must then drop
+  // its own references to the plain tensor, and from then on input i is absent (nullptr) in Compute().
+  // A kernel that needs the plain values again (a fallback path) rebuilds them from its own form.
+  virtual bool ReadsConstantInput(int /*i*/) const { return true; }
+  virtual void ConstantInputReleased(int /*i*/) {}
 };
 
 using KernelFactory = StatusOr<std::unique_ptr<OpKernel>> (*)(const KernelInfo& info);

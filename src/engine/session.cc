@@ -1,5 +1,6 @@
 #include "berth/session.h"
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -15,6 +16,14 @@
 #include "providers/reference/register.h"
 
 namespace berth {
+
+namespace {
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
 
 const KernelRegistry& DefaultKernelRegistry() {
   static const KernelRegistry* registry = [] {
@@ -41,11 +50,20 @@ Session::~Session() = default;
 StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path, const SessionOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return NotFound("model file '" + path + "' does not exist");
-  ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
   std::string base_dir = std::filesystem::path(path).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
-  auto session = LoadFromBytes(bytes, base_dir, options);
+  ImportOptions import;
+  import.base_dir = base_dir;
+  import.infer_shapes = options.infer_shapes;
+  import.registry = &DefaultKernelRegistry();
+  const auto start = std::chrono::steady_clock::now();
+  auto model = ImportOnnxModelFile(path, import);
+  if (!model.ok()) return model.status().WithContext("model '" + path + "'");
+  const double import_ms = MsSince(start);
+  std::shared_ptr<Model> owned = std::move(model).value();
+  auto session = CreateImpl(owned, owned.get(), options);
   if (!session.ok()) return session.status().WithContext("model '" + path + "'");
+  (*session)->load_timings_.import_ms = import_ms;
   return session;
 }
 
@@ -56,7 +74,8 @@ StatusOr<std::unique_ptr<Session>> Session::LoadFromBytes(std::string_view bytes
   import.infer_shapes = options.infer_shapes;
   import.registry = &DefaultKernelRegistry();
   ASSIGN_OR_RETURN(std::shared_ptr<Model> model, ImportOnnxModel(bytes, import));
-  return Create(std::move(model), options);
+  Model* owned = model.get();
+  return CreateImpl(std::move(model), owned, options);
 }
 
 namespace {
@@ -85,14 +104,25 @@ std::string ExpectedShapeString(const TensorInfo& info) {
 }  // namespace
 
 StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> model, const SessionOptions& options) {
+  return CreateImpl(std::move(model), nullptr, options);
+}
+
+StatusOr<std::unique_ptr<Session>> Session::CreateImpl(std::shared_ptr<const Model> model, Model* owned,
+                                                       const SessionOptions& options) {
   if (!model || !model->graph) return InvalidArgument("model has no graph");
+  auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Session> session(new Session());
   session->model_ = model;
   session->options_ = options;
   std::shared_ptr<const Graph> graph = model->graph;
+  // Graphs whose initializer maps the session may edit: its optimized copy, and the model's own graph
+  // when the session loaded the model itself (nobody else holds it).
+  std::vector<Graph*> editable;
+  if (owned) editable.push_back(owned->graph.get());
   if (options.optimization_level > 0) {
     // The model keeps its original graph (metadata, dumps); the session plans an optimized copy.
     auto optimized = std::make_shared<Graph>(*model->graph);
+    editable.push_back(optimized.get());
     OptimizerOptions optimizer_options;
     optimizer_options.level = options.optimization_level;
     RETURN_IF_ERROR(OptimizeGraph(*optimized, optimizer_options));
@@ -103,15 +133,27 @@ StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> 
     }
     graph = std::move(optimized);
   }
+  session->load_timings_.optimize_ms = MsSince(start);
+  start = std::chrono::steady_clock::now();
   const KernelRegistry& registry =
       options.use_optimized_provider ? DefaultKernelRegistry() : ReferenceKernelRegistry();
-  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(graph, registry, {}));
+  // Weights held once: a constant every reader keeps in its own form (prepacked) leaves the graphs as
+  // soon as the last reader's kernel exists. Where the model is shared (Create), its graph keeps the
+  // plain tensor and the kernels of all its sessions share one pack of it (the pack cache is keyed by
+  // the buffer).
+  auto release = [&editable](const std::string& name) {
+    for (Graph* g : editable) g->initializers.erase(name);
+  };
+  ASSIGN_OR_RETURN(session->plan_, ExecutionPlan::Build(graph, registry, {}, release));
+  session->load_timings_.plan_ms = MsSince(start);
   for (const ValueInfo& vi : model->graph->inputs) session->inputs_.push_back(ToTensorInfo(vi));
   for (const ValueInfo& vi : model->graph->outputs) session->outputs_.push_back(ToTensorInfo(vi));
   return session;
 }
 
 size_t Session::num_nodes() const { return plan_->num_nodes(); }
+
+const Graph& Session::executed_graph() const { return plan_->graph(); }
 
 std::vector<NodeProfile> Session::profile() const {
   if (!options_.enable_profiling) return {};
@@ -129,6 +171,7 @@ StatusOr<std::vector<Value>> Session::Execute(std::vector<Value> inputs,
   RunState run;
   run.thread_pool = &pool;
   run.profile = options_.enable_profiling;
+  run.use_arena = options_.intermediate_arena;
   auto result = plan_->Execute(std::move(inputs), overrides, {}, &run);
   size_t prev = peak_intermediate_bytes_.load();
   while (run.memory.peak > prev && !peak_intermediate_bytes_.compare_exchange_weak(prev, run.memory.peak)) {

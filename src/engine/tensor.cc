@@ -1,6 +1,7 @@
 #include "berth/tensor.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "berth/value.h"
@@ -27,7 +28,7 @@ namespace {
 constexpr size_t kAlignment = 64;
 
 // Allocates an aligned buffer; strings are constructed in place and destroyed by the deleter.
-std::shared_ptr<void> AllocateBuffer(DataType dtype, int64_t numel) {
+std::shared_ptr<void> AllocateBuffer(DataType dtype, int64_t numel, bool zero = true) {
   size_t bytes = static_cast<size_t>(numel) * DataTypeSize(dtype);
   size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded == 0) rounded = kAlignment;
@@ -42,7 +43,7 @@ std::shared_ptr<void> AllocateBuffer(DataType dtype, int64_t numel) {
       std::free(q);
     });
   }
-  std::memset(p, 0, rounded);
+  if (zero) std::memset(p, 0, rounded);
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }
 
@@ -52,6 +53,16 @@ Tensor::Tensor(DataType dtype, Shape shape)
     : dtype_(dtype), shape_(std::move(shape)), numel_(NumElements(shape_)) {
   buffer_ = AllocateBuffer(dtype_, numel_);
   data_ = buffer_.get();
+}
+
+Tensor Tensor::Uninitialized(DataType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = NumElements(t.shape_);
+  t.buffer_ = AllocateBuffer(dtype, t.numel_, /*zero=*/false);
+  t.data_ = t.buffer_.get();
+  return t;
 }
 
 Tensor Tensor::Wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keep_alive) {
@@ -81,7 +92,7 @@ Tensor Tensor::Reshaped(Shape new_shape) const {
 
 Tensor Tensor::Clone() const {
   if (!defined()) return Tensor();
-  Tensor t(dtype_, shape_);
+  Tensor t = Uninitialized(dtype_, shape_);  // every byte is copied below (strings start empty)
   if (dtype_ == DataType::kString) {
     for (int64_t i = 0; i < numel_; ++i) t.data<std::string>()[i] = data<std::string>()[i];
   } else if (nbytes() > 0) {

@@ -105,6 +105,11 @@ int OpenMpMaxThreads() {
 void UsePassiveOpenMpWaitPolicy(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || argv == nullptr || argv[0] == nullptr) return;
   if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+  // A short spin (libgomp's unit: ~1000 polls, a few microseconds) before sleeping: oneDNN calls follow
+  // each other within microseconds, and waking a sleeping partner for each one cost MobileNetV2 7.3 ->
+  // 4.3 ms p50 and EfficientNet-B0 11.9 -> 8.0 ms on the idle 2-core target (spin 10000/100000 no
+  // better). libgomp does not spin at all when there are more OpenMP threads than CPUs.
+  if (std::getenv("GOMP_SPINCOUNT") == nullptr) setenv("GOMP_SPINCOUNT", "1000", 1);
   execv("/proc/self/exe", argv);
   // exec failed (no /proc): carry on with libgomp's default policy.
 }

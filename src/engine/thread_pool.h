@@ -71,7 +71,7 @@ int OpenMpMaxThreads();
 // on the 2-core target while the machine was busy, ResNet-18 with 2 threads: p50 35-96 ms with
 // OMP_WAIT_POLICY=PASSIVE against 153-528 ms with the default (ONNX Runtime 67-128 ms in the same
 // minutes); MobileNetV2: 13-15 ms against 75-150 ms. So Berth runs with PASSIVE unless the user set a
-// policy. libgomp reads the variable only when it is loaded, so this sets it and re-executes the
+// policy, with a short spin first (GOMP_SPINCOUNT=1000, see thread_pool.cc). libgomp reads the variable only when it is loaded, so this sets it and re-executes the
 // program (/proc/self/exe with the same arguments); call it first thing in main(). Returns only if
 // nothing needed doing or the exec failed (then the program goes on with the default policy).
 void UsePassiveOpenMpWaitPolicy(char** argv);

@@ -9,6 +9,7 @@
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "server/inference_server.h"
 
@@ -115,7 +117,12 @@ void AppendProcessMetric(std::string& out, const char* name, const char* type, c
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> g_next_metrics_id{1};
+}  // namespace
+
 struct ServerMetrics::Impl {
+  const uint64_t id = g_next_metrics_id.fetch_add(1);  // never reused: keys per-thread caches
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   double start_time_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -348,12 +355,30 @@ void ServerMetrics::AddOpenConnections(const std::string& protocol, int64_t delt
   impl_->open_connections.Add({{"protocol", protocol}}).Increment(static_cast<double>(delta));
 }
 
-void ServerMetrics::RecordHttpRequest(const std::string& method, int status_code) {
+void ServerMetrics::RecordHttpRequest(std::string_view method, int status_code) {
+  // Each network thread remembers the few (method, code) series it has used, so a request costs
+  // neither a string nor the shared lock. Entries of a ServerMetrics that is gone never match: ids
+  // are not reused.
+  struct Entry {
+    uint64_t owner;
+    int code;
+    std::string method;
+    prometheus::Counter* counter;
+  };
+  thread_local std::vector<Entry> cache;
+  for (const Entry& e : cache) {
+    if (e.owner == impl_->id && e.code == status_code && e.method == method) {
+      e.counter->Increment();
+      return;
+    }
+  }
   const std::string code = std::to_string(status_code);
-  impl_
-      ->Cached(impl_->http_by_key, method + ' ' + code, impl_->http_requests,
-               {{"method", method}, {"code", code}})
-      .Increment();
+  std::string name(method);
+  prometheus::Counter& counter = impl_->Cached(impl_->http_by_key, name + ' ' + code,
+                                               impl_->http_requests, {{"method", name}, {"code", code}});
+  if (cache.size() >= 64) cache.erase(cache.begin());  // bounded: odd methods/codes rotate out
+  cache.push_back(Entry{impl_->id, status_code, std::move(name), &counter});
+  counter.Increment();
 }
 
 std::string ServerMetrics::Serialize() const {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace prometheus {
 class Registry;
@@ -48,7 +49,7 @@ class ServerMetrics {
 
   // Front ends.
   void AddOpenConnections(const std::string& protocol, int64_t delta);
-  void RecordHttpRequest(const std::string& method, int status_code);
+  void RecordHttpRequest(std::string_view method, int status_code);
 
   // Prometheus text exposition of everything, including process CPU seconds and resident memory
   // (read from /proc at call time).

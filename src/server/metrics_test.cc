@@ -93,3 +93,26 @@ TEST(ServerMetrics, ConcurrentUpdatesAreCounted) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+// HTTP request counters are remembered per thread; each ServerMetrics must still count only its own.
+TEST(ServerMetrics, HttpRequestCountsStayWithTheirRegistry) {
+  for (int round = 0; round < 3; ++round) {  // new registries, possibly at the same address
+    auto metrics = std::make_unique<ServerMetrics>();
+    for (int i = 0; i <= round; ++i) metrics->RecordHttpRequest("POST", 200);
+    metrics->RecordHttpRequest(std::string("GET"), 404);
+    const std::string text = metrics->Serialize();
+    EXPECT_NE(text.find("berth_http_requests_total{code=\"200\",method=\"POST\"} " +
+                        std::to_string(round + 1)),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("berth_http_requests_total{code=\"404\",method=\"GET\"} 1"),
+              std::string::npos)
+        << text;
+  }
+}
+
+}  // namespace
+}  // namespace berth

@@ -51,7 +51,8 @@ def sched_server(start_server, tmp_path_factory):
     _copy_example(repo, "tiny_mlp", "mlp_unbatched", UNBATCHED_CONFIG)
     e2e_models.save(repo, "slow_small_queue", e2e_models.slow(), config=SMALL_QUEUE_CONFIG)
     e2e_models.save(repo, "slow_timeout", e2e_models.slow(), config=TIMEOUT_CONFIG)
-    return start_server(repo)
+    # busy_rows() may need up to 65536 x 512 float32 rows (128 MiB) to keep a fast engine busy.
+    return start_server(repo, "--max-body-bytes", str(256 << 20))
 
 
 def post(server, path, body, timeout=120):

@@ -5,7 +5,10 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,10 +16,13 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cstring>
+#include <functional>
 #include <set>
 #include <unordered_map>
 
 #include "engine/kernel_registry.h"
+#include "engine/onnx/raw_data_scan.h"
 #include "engine/onnx/tensor_proto.h"
 
 namespace berth {
@@ -294,6 +300,10 @@ void RunShapeInference(onnx::ModelProto* model) {
 struct Converter {
   std::string base_dir;
   OpsetMap opsets;
+  // The main graph's stripped raw_data (raw_data_scan.h): one range per initializer, and how to read a
+  // range into a buffer. Consumed by the first ConvertGraph call (the main graph).
+  const std::vector<RawDataRange>* raw_ranges = nullptr;
+  std::function<Status(const RawDataRange&, void*)> read_raw;
 
   StatusOr<ValueInfo> ConvertValueInfo(const onnx::ValueInfoProto& vi) {
     ValueInfo out;
@@ -404,9 +414,21 @@ struct Converter {
     auto graph = std::make_shared<Graph>();
     graph->name = g.name();
     graph->opsets = opsets;
-    for (const auto& init : g.initializer()) {
+    const std::vector<RawDataRange>* ranges = raw_ranges;
+    raw_ranges = nullptr;  // subgraphs keep their raw_data in the message
+    if (ranges && static_cast<size_t>(g.initializer_size()) != ranges->size()) {
+      return Internal("graph '" + g.name() + "': initializer count differs from the scanned file");
+    }
+    for (int k = 0; k < g.initializer_size(); ++k) {
+      const onnx::TensorProto& init = g.initializer(k);
       if (init.name().empty()) return InvalidArgument("graph '" + g.name() + "': an initializer has no name");
-      ASSIGN_OR_RETURN(Tensor t, TensorFromProto(init, base_dir));
+      const RawDataRange* range = ranges ? &(*ranges)[static_cast<size_t>(k)] : nullptr;
+      StatusOr<Tensor> loaded =
+          range && range->present && init.data_location() != onnx::TensorProto::EXTERNAL
+              ? TensorFromProtoRaw(init, static_cast<size_t>(range->size),
+                                   [&](void* dst) { return read_raw(*range, dst); })
+              : TensorFromProto(init, base_dir);
+      ASSIGN_OR_RETURN(Tensor t, std::move(loaded));
       if (!graph->initializers.emplace(init.name(), std::move(t)).second) {
         return InvalidArgument("graph '" + g.name() + "': initializer '" + init.name() + "' is defined twice");
       }
@@ -455,18 +477,95 @@ struct Converter {
 
 }  // namespace
 
-StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const ImportOptions& options) {
+namespace {
+
+bool ParseModel(std::string_view bytes, onnx::ModelProto* proto) {
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) return false;  // protobuf's own limit
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                                static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT_MAX);
+  stream.SetRecursionLimit(256);
+  return proto->ParseFromCodedStream(&stream) && stream.ConsumedEntireMessage();
+}
+
+StatusOr<std::shared_ptr<Model>> ImportParsed(onnx::ModelProto proto, const ImportOptions& options,
+                                              const std::vector<RawDataRange>* raw_ranges,
+                                              std::function<Status(const RawDataRange&, void*)> read_raw);
+
+// `bytes` is the whole file (in memory or mapped); `read_raw` copies a stripped payload into a buffer.
+StatusOr<std::shared_ptr<Model>> ImportBytes(std::string_view bytes, const ImportOptions& options,
+                                             std::function<Status(const RawDataRange&, void*)> read_raw) {
+  if (bytes.empty()) return InvalidArgument("model file is empty");
   onnx::ModelProto proto;
-  {
-    google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                                  static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
-    stream.SetTotalBytesLimit(INT_MAX);
-    stream.SetRecursionLimit(256);
-    if (bytes.empty()) return InvalidArgument("model file is empty");
-    if (!proto.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
-      return InvalidArgument("model is not a valid ONNX protobuf (truncated or corrupt file)");
-    }
+  StrippedModel stripped;
+  if (StripInitializerRawData(bytes, &stripped) && ParseModel(stripped.bytes, &proto)) {
+    stripped.bytes = std::string();
+    return ImportParsed(std::move(proto), options, &stripped.initializers, std::move(read_raw));
   }
+  proto.Clear();
+  if (!ParseModel(bytes, &proto)) {
+    if (bytes.size() > static_cast<size_t>(INT_MAX)) {
+      return InvalidArgument("model file of " + std::to_string(bytes.size()) +
+                             " bytes is not a valid ONNX protobuf (over 2 GiB needs external data)");
+    }
+    return InvalidArgument("model is not a valid ONNX protobuf (truncated or corrupt file)");
+  }
+  return ImportParsed(std::move(proto), options, nullptr, nullptr);
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const ImportOptions& options) {
+  return ImportBytes(bytes, options, [bytes](const RawDataRange& r, void* dst) {
+    std::memcpy(dst, bytes.data() + r.offset, static_cast<size_t>(r.size));
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::shared_ptr<Model>> ImportOnnxModelFile(const std::string& path, const ImportOptions& options) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NotFound("cannot open model file '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return InvalidArgument("model file '" + path + "' is not a regular file");
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    close(fd);
+    return InvalidArgument("model file is empty");
+  }
+  // The mapping is only walked over the message structure (raw_data payloads are skipped by length), so
+  // the weights' pages are never mapped in: pread copies each payload from the page cache straight into
+  // its tensor, and peak memory is the tensors plus the small stripped message.
+  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) {
+    close(fd);
+    return Internal("cannot map model file '" + path + "': " + std::strerror(errno));
+  }
+  auto result = ImportBytes(std::string_view(static_cast<const char*>(map), size), options,
+                            [fd, &path](const RawDataRange& r, void* dst) -> Status {
+                              auto* out = static_cast<char*>(dst);
+                              uint64_t done = 0;
+                              while (done < r.size) {
+                                ssize_t n = pread(fd, out + done, static_cast<size_t>(r.size - done),
+                                                  static_cast<off_t>(r.offset + done));
+                                if (n < 0 && errno == EINTR) continue;
+                                if (n <= 0) return Internal("reading model file '" + path + "' failed");
+                                done += static_cast<uint64_t>(n);
+                              }
+                              return Status::Ok();
+                            });
+  munmap(map, size);
+  close(fd);
+  return result;
+}
+
+namespace {
+
+StatusOr<std::shared_ptr<Model>> ImportParsed(onnx::ModelProto proto, const ImportOptions& options,
+                                              const std::vector<RawDataRange>* raw_ranges,
+                                              std::function<Status(const RawDataRange&, void*)> read_raw) {
   if (!proto.has_graph()) return InvalidArgument("model has no graph");
   if (proto.ir_version() < 3) {
     return InvalidArgument("model IR version " + std::to_string(proto.ir_version()) +
@@ -496,7 +595,7 @@ StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const I
     }
   }
 
-  Converter converter{options.base_dir, opsets};
+  Converter converter{options.base_dir, opsets, raw_ranges, std::move(read_raw)};
   auto model = std::make_shared<Model>();
   model->ir_version = proto.ir_version();
   model->producer_name = proto.producer_name();
@@ -505,5 +604,7 @@ StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const I
   ASSIGN_OR_RETURN(model->graph, converter.ConvertGraph(proto.graph()));
   return model;
 }
+
+}  // namespace
 
 }  // namespace berth

@@ -27,5 +27,8 @@ struct ImportOptions {
 };
 
 StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const ImportOptions& options);
+// The same from a file: the main graph's initializer data is read from the file straight into the
+// tensors (never held twice), so loading needs little more memory than the weights themselves.
+StatusOr<std::shared_ptr<Model>> ImportOnnxModelFile(const std::string& path, const ImportOptions& options);
 
 }  // namespace berth

@@ -67,7 +67,52 @@ StatusOr<std::string> ReadExternalData(const onnx::TensorProto& proto, const std
   return bytes;
 }
 
+// dtype, shape and byte size of a TensorProto, checked.
+struct ProtoLayout {
+  DataType dtype;
+  Shape shape;
+  int64_t numel = 1;
+  size_t nbytes = 0;
+};
+
+StatusOr<ProtoLayout> LayoutOf(const onnx::TensorProto& proto) {
+  if (!IsValidDataType(proto.data_type())) {
+    return TensorError(proto, "unsupported data_type " + std::to_string(proto.data_type()));
+  }
+  ProtoLayout l;
+  l.dtype = static_cast<DataType>(proto.data_type());
+  if (l.dtype == DataType::kComplex64 || l.dtype == DataType::kComplex128) {
+    return Unimplemented("tensor '" + proto.name() + "': complex tensors are not supported");
+  }
+  if (proto.has_segment()) return TensorError(proto, "segmented tensors are not supported");
+  for (int64_t d : proto.dims()) {
+    if (d < 0) return TensorError(proto, "negative dimension " + std::to_string(d));
+    if (d > 0 && l.numel > std::numeric_limits<int64_t>::max() / 8 / d) return TensorError(proto, "too many elements");
+    l.numel *= d;
+    l.shape.push_back(d);
+  }
+  l.nbytes = static_cast<size_t>(l.numel) * DataTypeSize(l.dtype);
+  return l;
+}
+
 }  // namespace
+
+StatusOr<Tensor> TensorFromProtoRaw(const onnx::TensorProto& proto, size_t raw_size,
+                                    const std::function<Status(void* dst)>& read) {
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    return TensorFromProto(proto, "");  // not reached by the importer (it keeps such tensors whole)
+  }
+  ASSIGN_OR_RETURN(ProtoLayout l, LayoutOf(proto));
+  if (l.dtype == DataType::kString) return TensorError(proto, "string tensors cannot use raw_data");
+  if (raw_size != l.nbytes) {
+    return TensorError(proto, "raw_data has " + std::to_string(raw_size) + " bytes, shape " +
+                                  ShapeToString(l.shape) + " of " + std::string(DataTypeName(l.dtype)) + " needs " +
+                                  std::to_string(l.nbytes));
+  }
+  Tensor t = Tensor::Uninitialized(l.dtype, l.shape);
+  if (l.nbytes) RETURN_IF_ERROR(read(t.raw_data()));
+  return t;
+}
 
 StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& base_dir) {
   if (!IsValidDataType(proto.data_type())) {
@@ -92,7 +137,7 @@ StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::stri
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     if (dtype == DataType::kString) return TensorError(proto, "string tensors cannot use external data");
     ASSIGN_OR_RETURN(std::string bytes, ReadExternalData(proto, base_dir, nbytes));
-    Tensor t(dtype, shape);
+    Tensor t = Tensor::Uninitialized(dtype, shape);
     if (nbytes) std::memcpy(t.raw_data(), bytes.data(), nbytes);
     return t;
   }
@@ -103,7 +148,7 @@ StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::stri
                                     ShapeToString(shape) + " of " + std::string(DataTypeName(dtype)) + " needs " +
                                     std::to_string(nbytes));
     }
-    Tensor t(dtype, shape);
+    Tensor t = Tensor::Uninitialized(dtype, shape);
     if (nbytes) std::memcpy(t.raw_data(), proto.raw_data().data(), nbytes);
     return t;
   }

@@ -85,4 +85,37 @@ std::optional<FusedActivation> AbsorbActivation(const GraphView& view, const Gra
   return act;
 }
 
+std::optional<FusedActivation> AbsorbSwish(const GraphView& view, const Graph& graph,
+                                           const std::vector<bool>& taken, std::string* value,
+                                           std::vector<size_t>* absorbed) {
+  const std::string& x = *value;
+  if (view.IsGraphOutput(x) || view.IsPinned(x)) return std::nullopt;
+  const std::vector<size_t>& readers = view.Consumers(x);
+  if (readers.size() != 2) return std::nullopt;
+  auto is_onnx = [](const Node& n, const char* op) {
+    return n.op_type == op && (n.domain.empty() || n.domain == "ai.onnx") && n.outputs.size() == 1 &&
+           !n.outputs[0].empty();
+  };
+  for (int k = 0; k < 2; ++k) {
+    const size_t si = readers[k], mi = readers[1 - k];
+    if (taken[si] || taken[mi]) continue;
+    const Node& sigmoid = graph.nodes[si];
+    const Node& mul = graph.nodes[mi];
+    if (!is_onnx(sigmoid, "Sigmoid") || sigmoid.inputs.size() != 1 || sigmoid.inputs[0] != x) continue;
+    if (!is_onnx(mul, "Mul") || mul.inputs.size() != 2) continue;
+    const std::string& s = sigmoid.outputs[0];
+    if (view.SoleConsumer(s) != static_cast<int>(mi)) continue;
+    if (!((mul.inputs[0] == x && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == x))) continue;
+    for (const std::string& out : {s, mul.outputs[0]}) {
+      const DataType dt = view.Dtype(out);
+      if (dt != DataType::kFloat32 && dt != DataType::kUndefined) return std::nullopt;
+    }
+    *value = mul.outputs[0];
+    absorbed->push_back(si);
+    absorbed->push_back(mi);
+    return FusedActivation{"Swish", {}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace berth::opt

@@ -13,7 +13,7 @@ namespace berth::opt {
 
 struct FusedActivation {
   std::string name;           // "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid",
-                              // "HardSwish", "Gelu", "GeluTanh"
+                              // "HardSwish", "Gelu", "GeluTanh", "Swish"
   std::vector<float> params;  // LeakyRelu [alpha], Clip [min, max], HardSigmoid [alpha, beta]
 };
 
@@ -28,6 +28,15 @@ std::optional<FusedActivation> MatchActivation(const GraphView& view, const Node
 std::optional<FusedActivation> AbsorbActivation(const GraphView& view, const Graph& graph,
                                                 const std::vector<bool>& taken, int next, bool allow_gelu,
                                                 std::string* value, std::vector<size_t>* absorbed);
+
+// Swish (SiLU) written out as two nodes reading `*value`: s = Sigmoid(*value) and
+// Mul(*value, s) (either operand order), where those two are the only readers of `*value`, the Mul
+// the only reader of s, neither `taken`, and neither intermediate a graph output or read by a
+// subgraph. If so returns {"Swish"}, moves `*value` to the Mul's output and appends the Sigmoid and
+// then the Mul to `absorbed`. Otherwise nullopt and nothing changes.
+std::optional<FusedActivation> AbsorbSwish(const GraphView& view, const Graph& graph,
+                                           const std::vector<bool>& taken, std::string* value,
+                                           std::vector<size_t>* absorbed);
 
 // Sets `activation` and (if any) `activation_params` on a fused node.
 void SetActivationAttributes(Node& node, const FusedActivation& activation);

@@ -1,5 +1,6 @@
 // Conv fusion: Conv, optionally followed by an Add of a residual Z of exactly the Conv output's
-// shape, optionally followed by an activation, becomes one com.berth FusedConv(X, W, B, Z):
+// shape, optionally followed by an activation (one node, or Swish/SiLU written as
+// Mul(v, Sigmoid(v))), becomes one com.berth FusedConv(X, W, B, Z):
 //   Y = activation(Conv(X, W, B) + Z)
 // (oneDNN runs the Add and the activation as post-ops while the output is still in cache). A Conv
 // with neither is left alone. Each fused intermediate must have no other reader and not be a graph
@@ -43,8 +44,9 @@ StatusOr<int> FuseConv(Graph& graph) {
         }
       }
     }
-    const std::optional<FusedActivation> act =
+    std::optional<FusedActivation> act =
         AbsorbActivation(view, graph, remove, next, /*allow_gelu=*/false, &current, &absorbed);
+    if (!act) act = AbsorbSwish(view, graph, remove, &current, &absorbed);
     if (act) last = absorbed.back();
     if (absorbed.empty()) continue;
     Node fused;

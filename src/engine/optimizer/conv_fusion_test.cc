@@ -103,6 +103,90 @@ TEST(ConvFusionTest, ClipAttributeFormBeforeOpset11) {
   ExpectSameOutputs(b.graph(), g, {Random({1, 2, 4, 4}, 2, -3, 3)}, 0, 0);
 }
 
+// x -> Conv -> c; y = Mul(c, Sigmoid(c)) (SiLU as exported by PyTorch), operands in either order.
+GraphBuilder SwishBlock(bool sigmoid_first) {
+  GraphBuilder b;
+  b.Input("x", {1, 3, 5, 5}).Output("y");
+  b.Init("w", Random({4, 3, 3, 3}, 1));
+  b.Init("b", Random({4}, 2));
+  b.Op("Conv", {"x", "w", "b"}, {"c"}, {{"pads", MakeIntsAttr({1, 1, 1, 1})}});
+  b.Op("Sigmoid", {"c"}, {"s"});
+  b.Op("Mul", sigmoid_first ? std::vector<std::string>{"s", "c"} : std::vector<std::string>{"c", "s"},
+       {"y"});
+  b.Info("c", {1, 4, 5, 5}).Info("s", {1, 4, 5, 5}).Info("y", {1, 4, 5, 5});
+  return b;
+}
+
+TEST(ConvFusionTest, SwishWrittenAsSigmoidAndMulBecomesTheActivation) {
+  for (bool sigmoid_first : {false, true}) {
+    GraphBuilder b = SwishBlock(sigmoid_first);
+    Graph g = b.Copy();
+    auto n = FuseConv(g);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, 1);
+    ASSERT_EQ(g.nodes.size(), 1u);
+    const Node& f = g.nodes[0];
+    EXPECT_EQ(f.op_type, "FusedConv");
+    EXPECT_EQ(f.inputs, (std::vector<std::string>{"x", "w", "b"}));
+    EXPECT_EQ(f.outputs, (std::vector<std::string>{"y"}));
+    EXPECT_EQ(f.FindAttribute("activation")->s, "Swish");
+    EXPECT_EQ(f.FindAttribute("activation_params"), nullptr);
+    ExpectSameOutputs(b.graph(), g, {Random({1, 3, 5, 5}, 3, -4, 4)}, 0, 0);
+  }
+}
+
+TEST(ConvFusionTest, SwishAfterAResidualAdd) {
+  GraphBuilder b;
+  b.Input("x", {1, 2, 3, 3}).Input("z", {1, 2, 3, 3}).Output("y");
+  b.Init("w", Random({2, 2, 1, 1}, 1));
+  b.Op("Conv", {"x", "w"}, {"c"});
+  b.Op("Add", {"c", "z"}, {"a"});
+  b.Op("Sigmoid", {"a"}, {"s"});
+  b.Op("Mul", {"a", "s"}, {"y"});
+  b.Info("c", {1, 2, 3, 3}).Info("a", {1, 2, 3, 3}).Info("s", {1, 2, 3, 3}).Info("y", {1, 2, 3, 3});
+  Graph g = b.Copy();
+  ASSERT_TRUE(FuseConv(g).ok());
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].inputs, (std::vector<std::string>{"x", "w", "", "z"}));
+  EXPECT_EQ(g.nodes[0].FindAttribute("activation")->s, "Swish");
+  ExpectSameOutputs(b.graph(), g, {Random({1, 2, 3, 3}, 2), Random({1, 2, 3, 3}, 3)}, 0, 0);
+}
+
+TEST(ConvFusionTest, SwishLookalikesAreLeftAlone) {
+  {  // the sigmoid is also a graph output
+    GraphBuilder b = SwishBlock(false);
+    b.Output("s");
+    Graph g = b.Copy();
+    auto n = FuseConv(g);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, 0);
+    EXPECT_EQ(CountOps(g, "Sigmoid"), 1);
+  }
+  {  // Mul by the sigmoid of another value (squeeze-excitation), not x * sigmoid(x)
+    GraphBuilder b;
+    b.Input("x", {1, 2, 3, 3}).Input("g", {1, 2, 3, 3}).Output("y").Output("s");
+    b.Init("w", Random({2, 2, 1, 1}, 1));
+    b.Op("Conv", {"x", "w"}, {"c"});
+    b.Op("Sigmoid", {"g"}, {"s"});
+    b.Op("Mul", {"c", "s"}, {"y"});
+    b.Info("c", {1, 2, 3, 3}).Info("s", {1, 2, 3, 3}).Info("y", {1, 2, 3, 3});
+    Graph g = b.Copy();
+    auto n = FuseConv(g);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, 0);
+  }
+  {  // the Conv output has a third reader
+    GraphBuilder b = SwishBlock(true);
+    b.Output("r");
+    b.Op("Relu", {"c"}, {"r"});
+    Graph g = b.Copy();
+    auto n = FuseConv(g);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, 0);
+    ExpectSameOutputs(b.graph(), g, {Random({1, 3, 5, 5}, 3)}, 0, 0);
+  }
+}
+
 TEST(ConvFusionTest, ResidualWithoutBiasKeepsAnEmptyBiasSlot) {
   GraphBuilder b;
   b.Input("x", {1, 2, 3, 3}).Input("z", {1, 2, 3, 3}).Output("y");

@@ -3,7 +3,9 @@
 // oneDNN broadcasts only its second operand, so the first must have the output's shape (Add and Mul
 // swap their operands when that helps). Dimensions are merged where both operands agree on
 // broadcasting, so a bias over the last axis becomes a per-channel 2-D problem and equal shapes a
-// 1-D one, the forms oneDNN's JIT kernels take. Small tensors go to the reference kernel.
+// 1-D one, the forms oneDNN's JIT kernels take; [A, B, 16] against [A, 1, 16] (a blocked
+// activation times a per-channel value) is described as nChw16c with a per-channel operand. Small
+// tensors go to the reference kernel.
 
 #include <utility>
 #include <vector>
@@ -17,6 +19,14 @@ namespace {
 // Below this the reference loop is as fast as the primitive's dispatch (measured: 4096 elements
 // take ~2 us either way on one Zen 4 core).
 constexpr int64_t kMinBinaryElements = 4096;
+
+// Merged dims [A, B, 16] (or [B, 16]) against [A, 1, 16] (or [1, 16]): the layout of a blocked
+// (nChw16c) activation times one value per channel.
+bool IsChannelBlockBroadcast(const std::vector<int64_t>& d0, const std::vector<int64_t>& d1) {
+  if (d0.size() < 2 || d0.size() > 3 || d1.size() != d0.size()) return false;
+  const size_t n = d0.size();
+  return d0[n - 1] == 16 && d1[n - 1] == 16 && d1[n - 2] == 1 && d0[n - 2] > 1 && (n == 2 || d1[0] == d0[0]);
+}
 
 struct BinaryPrimitive {
   dnnl::binary::primitive_desc pd;
@@ -77,6 +87,15 @@ class BinaryDnnl : public DnnlKernel {
         cache_.Get(key, [&]() -> std::shared_ptr<const BinaryPrimitive> {
           try {
             dnnl::memory::desc m0 = PlainDesc(d0), m1 = PlainDesc(d1);
+            if (IsChannelBlockBroadcast(d0, d1)) {
+              // [A, B, 16] * [A, 1, 16]: a per-channel scale of an nChw16c tensor (squeeze-excitation
+              // on the blocked layout). Described as such, oneDNN's kernel runs it about twice as
+              // fast as the generic 3-D broadcast.
+              const int64_t a = d0.size() == 3 ? d0[0] : 1, b = d0[d0.size() - 2];
+              using tag = dnnl::memory::format_tag;
+              m0 = dnnl::memory::desc({1, a * 16, b, 1}, dnnl::memory::data_type::f32, tag::aBcd16b);
+              m1 = dnnl::memory::desc({1, a * 16, 1, 1}, dnnl::memory::data_type::f32, tag::aBcd16b);
+            }
             dnnl::binary::desc d(alg_, m0, m1, m0);
             dnnl::binary::primitive_desc pd(d, BaseAttr(), CpuEngine());
             if (IsReferenceImpl(pd)) return nullptr;
@@ -87,7 +106,7 @@ class BinaryDnnl : public DnnlKernel {
           }
         });
     if (!p) return Fallback(ctx);
-    Tensor* y = ctx.AllocateOutput(0, DataType::kFloat32, out);
+    Tensor* y = ctx.AllocateOutputUninitialized(0, DataType::kFloat32, out);
     try {
       Execute(p->prim, p->pd,
               {{DNNL_ARG_SRC_0, Wrap(p->src0, src0->raw_data())},

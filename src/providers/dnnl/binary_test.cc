@@ -28,6 +28,8 @@ TEST(DnnlBinary, MatchesReferenceWithBroadcasting) {
       {{768}, {2, 128, 768}, true},
       {{4, 12, 64, 64}, {4, 1, 1, 64}, true},
       {{4, 12, 64, 64}, {4, 12, 64, 1}, true},
+      {{2, 3, 9, 11, 16}, {2, 3, 1, 1, 16}, true},  // nChw16c times a value per channel
+      {{1, 1, 31, 13, 16}, {1, 1, 1, 1, 16}, true},  // the same with one channel block
       {{3, 1, 50}, {1, 40, 50}, false},  // both broadcast
       {{7, 9}, {7, 9}, false},           // small
   };

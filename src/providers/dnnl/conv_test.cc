@@ -128,7 +128,7 @@ TEST(DnnlConvTest, FusedConvMatchesUnfusedReference) {
   };
   std::vector<Act> acts = {{"", {}},          {"Relu", {}},     {"LeakyRelu", {0.1f}}, {"Clip", {-0.5f, 0.5f}},
                            {"Sigmoid", {}},   {"Tanh", {}},     {"HardSigmoid", {0.3f, 0.4f}},
-                           {"HardSwish", {}}};
+                           {"HardSwish", {}}, {"Swish", {}}};
   for (bool with_z : {false, true}) {
     for (const Act& act : acts) {
       SCOPED_TRACE(act.name + (with_z ? " with Z" : ""));
@@ -153,7 +153,10 @@ TEST(DnnlConvTest, FusedConvMatchesUnfusedReference) {
         ref.AddNode("Add", {"c", "z"}, {"s"});
         last = "s";
       }
-      if (!act.name.empty()) {
+      if (act.name == "Swish") {  // written out: y = last * Sigmoid(last)
+        ref.AddNode("Sigmoid", {last}, {"sig"});
+        ref.AddNode("Mul", {last, "sig"}, {"y"});
+      } else if (!act.name.empty()) {
         Node& a = ref.AddNode(act.name, {last}, {"y"});
         if (act.name == "LeakyRelu") a.attributes["alpha"] = testing::FloatAttr(act.params[0]);
         if (act.name == "HardSigmoid") {
@@ -192,6 +195,35 @@ TEST(DnnlConvTest, FusedConvMatchesUnfusedReference) {
       auto blocked = RunModel(fused, /*optimized=*/true, /*level=*/2);
       ASSERT_TRUE(blocked.ok()) << blocked.status().ToString();
       testing::ExpectTensorNear((*blocked)[0].tensor(), (*expected)[0].tensor(), 1e-4, 1e-5);
+    }
+  }
+}
+
+// 3x3 stride-1 convolutions on maps of 14x14 and more run on oneDNN's Winograd kernels (Z added by a
+// sum post-op, as those take no binary post-ops); they must agree with the reference like the rest.
+TEST(DnnlConvTest, WinogradSizedConvolutionsMatchReference) {
+  for (Shape xs : {Shape{1, 16, 16, 16}, Shape{2, 32, 14, 15}, Shape{1, 64, 28, 28}}) {
+    for (bool with_z : {false, true}) {
+      SCOPED_TRACE("x" + ShapeToString(xs) + (with_z ? " with Z" : ""));
+      std::mt19937 rng(11);
+      const int64_t m = xs[1] * 2;
+      Tensor x = RandomTensor(xs, rng);
+      Tensor w = RandomTensor({m, xs[1], 3, 3}, rng);
+      Tensor b = RandomTensor({m}, rng);
+      Tensor z = RandomTensor({xs[0], m, xs[2], xs[3]}, rng);
+      ModelBuilder mb;
+      mb.Input("x", x);
+      if (with_z) mb.Input("z", z);
+      mb.Initializer("w", w);
+      mb.Initializer("b", b);
+      Node& f = mb.AddNode("FusedConv", {"x", "w", "b", with_z ? "z" : ""}, {"y"}, "com.berth");
+      f.attributes["pads"] = IntsAttr({1, 1, 1, 1});
+      f.attributes["activation"] = StringAttr("Relu");
+      mb.Output("y");
+      // Winograd rounds differently from a direct sum: ~1e-5 absolute on outputs of magnitude ~5
+      // (576-term sums here), about ten times the direct kernel's difference from the reference.
+      ExpectSameAsReference(mb, {"FusedConv"}, 1e-4, 1e-4);               // plain NCHW in and out
+      ExpectSameAsReference(mb, {"FusedConv"}, 1e-4, 1e-4, /*level=*/2);  // BlockedConv
     }
   }
 }

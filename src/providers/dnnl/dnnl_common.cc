@@ -88,13 +88,8 @@ Status CatchDnnl(const std::string& what, const std::function<Status()>& fn) {
 }
 
 Tensor AllocateUninitializedOutput(KernelContext& ctx, int i, const Shape& shape) {
-  const size_t bytes = static_cast<size_t>(NumElements(shape)) * sizeof(float);
-  const size_t rounded = std::max<size_t>((bytes + 63) / 64 * 64, 64);
-  void* p = std::aligned_alloc(64, rounded);
-  if (!p) throw std::bad_alloc();
-  Tensor t = Tensor::Wrap(DataType::kFloat32, shape, p, std::shared_ptr<void>(p, [](void* q) { std::free(q); }));
-  ctx.SetOutput(i, Value(t));
-  return t;
+  // From the run's intermediates arena where the executor has one (no fresh pages per run).
+  return *ctx.AllocateOutputUninitialized(i, DataType::kFloat32, shape);
 }
 
 StatusOr<std::unique_ptr<OpKernel>> CreateReferenceKernel(const KernelInfo& info) {
@@ -121,6 +116,7 @@ StatusOr<std::vector<EltwiseOp>> ReadFusedActivation(const KernelInfo& info) {
   if (name == "Sigmoid") return std::vector<EltwiseOp>{{A::eltwise_logistic, 0.f, 0.f}};
   if (name == "Tanh") return std::vector<EltwiseOp>{{A::eltwise_tanh, 0.f, 0.f}};
   if (name == "HardSwish") return std::vector<EltwiseOp>{{A::eltwise_hardswish, 0.f, 0.f}};
+  if (name == "Swish") return std::vector<EltwiseOp>{{A::eltwise_swish, 1.f, 0.f}};  // x * sigmoid(1 * x)
   if (name == "LeakyRelu") {
     RETURN_IF_ERROR(want(1));
     return std::vector<EltwiseOp>{{A::eltwise_relu, params[0], 0.f}};

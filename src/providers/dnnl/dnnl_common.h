@@ -58,7 +58,7 @@ struct EltwiseOp {
   float beta = 0;
 };
 // The com.berth fused-op activation contract: attribute `activation` ("" = none, "Relu", "LeakyRelu",
-// "Clip", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish") with `activation_params` (LeakyRelu [alpha],
+// "Clip", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Swish") with `activation_params` (LeakyRelu [alpha],
 // Clip [min, max], HardSigmoid [alpha, beta]) as a list of oneDNN eltwise post-ops. Unknown names or
 // wrong parameter counts are errors naming the node.
 StatusOr<std::vector<EltwiseOp>> ReadFusedActivation(const KernelInfo& info);
@@ -66,8 +66,8 @@ StatusOr<std::vector<EltwiseOp>> ReadFusedActivation(const KernelInfo& info);
 void AppendEltwise(dnnl::post_ops& post_ops, const std::vector<EltwiseOp>& ops);
 
 // Allocates float32 output i of `shape` without zero-filling it (oneDNN primitives overwrite their whole
-// destination, padding included) and sets it as the node's output. Returns the tensor (sharing the
-// buffer) to write into.
+// destination, padding included; the buffer comes from the run's intermediates arena where there is
+// one) and sets it as the node's output. Returns the tensor (sharing the buffer) to write into.
 Tensor AllocateUninitializedOutput(KernelContext& ctx, int i, const Shape& shape);
 
 // ceil(c / 16): channel blocks of a blocked (nChw16c) tensor.

@@ -234,7 +234,7 @@ class EltwiseDnnl : public DnnlKernel {
           }
         });
     if (!p) return Fallback(ctx);
-    Tensor* y = ctx.AllocateOutput(0, DataType::kFloat32, x->shape());
+    Tensor* y = ctx.AllocateOutputUninitialized(0, DataType::kFloat32, x->shape());
     try {
       Execute(p->prim, p->pd,
               {{DNNL_ARG_SRC, Wrap(p->desc, x->raw_data())},

@@ -60,7 +60,7 @@ class LayerNormDnnl : public DnnlKernel {
           }
         });
     if (!p) return Fallback(ctx);
-    Tensor* y = ctx.AllocateOutput(0, DataType::kFloat32, x->shape());
+    Tensor* y = ctx.AllocateOutputUninitialized(0, DataType::kFloat32, x->shape());  // fully written
     try {
       std::unordered_map<int, dnnl::memory> args = {
           {DNNL_ARG_SRC, Wrap(p->data, x->raw_data())},

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <omp.h>
+
 namespace berth::dnnl_dense {
 
 namespace {
@@ -32,14 +34,35 @@ dims PadTo(const Shape& s, size_t rank) {
 MatMulDnnl::MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config,
                        const Tensor* constant_b)
     : DnnlKernel(std::move(fallback)), config_(config) {
-  if (constant_b && constant_b->dtype() == DataType::kFloat32 && constant_b->numel() > 0) {
-    constant_b_ = *constant_b;
+  if (!constant_b || constant_b->dtype() != DataType::kFloat32 || constant_b->numel() == 0) return;
+  constant_b_ = *constant_b;
+  b_shape_ = constant_b->shape();
+  if (b_shape_.size() != 2) return;  // batched or vector B: packed on first use, plain kept
+  const bool trans = config_.gemm && config_.trans_b;
+  const int64_t K = trans ? b_shape_[1] : b_shape_[0];
+  const int64_t N = trans ? b_shape_[0] : b_shape_[1];
+  b_user_ = StridedDesc({K, N}, trans ? dims{1, K} : dims{N, 1});
+  // oneDNN's blocked weights layout depends on K and N only (not on M, the batch), so one pack made
+  // now serves every input shape; a primitive that wants another layout reorders from it.
+  try {
+    const dnnl::memory::desc any({K, N}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(Plain({1, K}), any, Plain({1, N})), BaseAttr(),
+                                    CpuEngine());
+    if (IsReferenceImpl(pd) || pd.weights_desc() == b_user_) return;
+    prepacked_ = PackB(b_user_, pd.weights_desc()) != nullptr;
+  } catch (const dnnl::error&) {
+    prepacked_ = false;
   }
 }
 
-bool MatMulDnnl::PlanProblem(const Tensor& a, const Tensor& b, const Tensor* c, Problem* p) const {
+void MatMulDnnl::ConstantInputReleased(int i) {
+  if (i != 1 || !prepacked_) return;
+  constant_b_ = Tensor();
+  b_released_ = true;
+}
+
+bool MatMulDnnl::PlanProblem(const Tensor& a, const Shape& bs, const Tensor* c, Problem* p) const {
   const Shape& as = a.shape();
-  const Shape& bs = b.shape();
   if (config_.gemm) {
     if (as.size() != 2 || bs.size() != 2) return false;
     const int64_t M = config_.trans_a ? as[1] : as[0];
@@ -122,32 +145,48 @@ bool MatMulDnnl::PlanProblem(const Tensor& a, const Tensor& b, const Tensor* c, 
   return true;
 }
 
+namespace {
+
+// A new pack of `from` (laid out as `from_desc`) in layout `to`; null on failure.
+std::shared_ptr<void> Reorder(const void* from, const dnnl::memory::desc& from_desc, const dnnl::memory::desc& to) {
+  std::shared_ptr<void> data(std::aligned_alloc(64, (to.get_size() + 63) / 64 * 64), std::free);
+  if (!data) return nullptr;
+  dnnl::memory src = Wrap(from_desc, from);
+  dnnl::memory dst(to, CpuEngine(), data.get());
+  dnnl::reorder(src, dst).execute(ThreadStream(), src, dst);
+  ThreadStream().wait();
+  return data;
+}
+
+bool SameBuffer(const std::weak_ptr<void>& a, const std::weak_ptr<void>& b) {
+  return !a.owner_before(b) && !b.owner_before(a);
+}
+
+}  // namespace
+
 std::shared_ptr<const PackedWeights> SharedPack(const Tensor& source,
                                                 const dnnl::memory::desc& user,
                                                 const dnnl::memory::desc& packed) {
   static std::mutex mu;
   static auto* packs = new std::vector<std::weak_ptr<const PackedWeights>>();
+  const std::weak_ptr<void> buffer = source.WeakBuffer();
   std::lock_guard<std::mutex> lock(mu);
   for (auto it = packs->begin(); it != packs->end();) {
     std::shared_ptr<const PackedWeights> p = it->lock();
-    if (!p) {
+    if (!p || p->source.expired()) {  // unused, or its weights are gone: it can never match again
       it = packs->erase(it);
       continue;
     }
-    if (p->source.raw_data() == source.raw_data() && p->source.shape() == source.shape() &&
-        p->user == user && p->packed == packed) {
+    if (p->source_data == source.raw_data() && SameBuffer(p->source, buffer) &&
+        p->source_shape == source.shape() && p->user == user && p->packed == packed) {
       return p;
     }
     ++it;
   }
-  std::shared_ptr<void> data(std::aligned_alloc(64, (packed.get_size() + 63) / 64 * 64), std::free);
+  std::shared_ptr<void> data = Reorder(source.raw_data(), user, packed);
   if (!data) return nullptr;
-  dnnl::memory src = Wrap(user, source.raw_data());
-  dnnl::memory dst(packed, CpuEngine(), data.get());
-  dnnl::reorder(src, dst).execute(ThreadStream(), src, dst);
-  ThreadStream().wait();
-  auto p =
-      std::make_shared<const PackedWeights>(PackedWeights{source, user, packed, std::move(data)});
+  auto p = std::make_shared<const PackedWeights>(
+      PackedWeights{buffer, source.raw_data(), source.shape(), user, packed, std::move(data)});
   packs->push_back(p);
   return p;
 }
@@ -158,9 +197,36 @@ std::shared_ptr<const PackedWeights> MatMulDnnl::PackB(const dnnl::memory::desc&
   for (const auto& p : packed_) {
     if (p->user == user && p->packed == packed) return p;
   }
-  std::shared_ptr<const PackedWeights> p = SharedPack(constant_b_, user, packed);
+  std::shared_ptr<const PackedWeights> p;
+  if (!b_released_) {
+    p = SharedPack(constant_b_, user, packed);
+  } else if (!packed_.empty() && user == b_user_) {
+    // The plain weights are gone: reorder from the pack made at creation (this kernel's own copy).
+    const PackedWeights& from = *packed_.front();
+    std::shared_ptr<void> data = Reorder(from.data.get(), from.packed, packed);
+    if (data) p = std::make_shared<const PackedWeights>(PackedWeights{{}, nullptr, b_shape_, user, packed, data});
+  }
   if (p) packed_.push_back(p);
   return p;
+}
+
+StatusOr<Tensor> MatMulDnnl::UnpackB() const {
+  std::shared_ptr<const PackedWeights> pack;
+  {
+    std::lock_guard<std::mutex> lock(pack_mu_);
+    if (!packed_.empty()) pack = packed_.front();
+  }
+  if (!pack) return Internal("the prepacked weights are missing");
+  Tensor b = Tensor::Uninitialized(DataType::kFloat32, b_shape_);
+  try {
+    dnnl::memory src = Wrap(pack->packed, pack->data.get());
+    dnnl::memory dst(b_user_, CpuEngine(), b.raw_data());
+    dnnl::reorder(src, dst).execute(ThreadStream(), src, dst);
+    ThreadStream().wait();
+  } catch (const dnnl::error& err) {
+    return Internal(std::string("unpacking the weights failed: ") + err.what());
+  }
+  return b;
 }
 
 std::shared_ptr<const MatMulDnnl::Entry> MatMulDnnl::MakeEntry(const Problem& p,
@@ -184,7 +250,7 @@ std::shared_ptr<const MatMulDnnl::Entry> MatMulDnnl::MakeEntry(const Problem& p,
     entry->pd = dnnl::matmul::primitive_desc(d, attr, CpuEngine());
     if (IsReferenceImpl(entry->pd)) return nullptr;
     entry->prim = dnnl::matmul(entry->pd);
-    if (pack_b && entry->pd.weights_desc() != p.wei) {
+    if (pack_b && (entry->pd.weights_desc() != p.wei || b_released_)) {
       entry->packed_b = PackB(p.wei, entry->pd.weights_desc());
       if (!entry->packed_b) return nullptr;
     }
@@ -194,26 +260,99 @@ std::shared_ptr<const MatMulDnnl::Entry> MatMulDnnl::MakeEntry(const Problem& p,
   }
 }
 
+namespace {
+
+// Multiply-adds below which a product runs single-threaded.
+constexpr int64_t kSerialMacs = int64_t{1} << 22;
+
+// Runs the enclosed oneDNN calls (primitive creation and execution both read the OpenMP thread
+// count) on the calling thread only; restores the run's thread count after.
+class SerialRegion {
+ public:
+  explicit SerialRegion(bool active) : previous_(active ? omp_get_max_threads() : 0) {
+    if (active) omp_set_num_threads(1);
+  }
+  ~SerialRegion() {
+    if (previous_ > 0) omp_set_num_threads(previous_);
+  }
+  SerialRegion(const SerialRegion&) = delete;
+  SerialRegion& operator=(const SerialRegion&) = delete;
+
+ private:
+  int previous_;
+};
+
+// The node's context with one input replaced (the plain weights rebuilt for a fallback run).
+class ReplacedInputContext final : public KernelContext {
+ public:
+  ReplacedInputContext(KernelContext& base, int index, Value value)
+      : base_(base), index_(index), value_(std::move(value)) {}
+  int num_inputs() const override { return base_.num_inputs(); }
+  int num_outputs() const override { return base_.num_outputs(); }
+  const Value* input_value(int i) const override { return i == index_ ? &value_ : base_.input_value(i); }
+  bool output_wanted(int i) const override { return base_.output_wanted(i); }
+  Tensor* AllocateOutput(int i, DataType dtype, Shape shape) override {
+    return base_.AllocateOutput(i, dtype, std::move(shape));
+  }
+  void SetOutput(int i, Value value) override { base_.SetOutput(i, std::move(value)); }
+  StatusOr<std::vector<Value>> RunSubgraph(const std::string& attr_name, std::vector<Value> inputs) override {
+    return base_.RunSubgraph(attr_name, std::move(inputs));
+  }
+  ThreadPool* thread_pool() const override { return base_.thread_pool(); }
+  std::string NodeLabel() const override { return base_.NodeLabel(); }
+
+ private:
+  KernelContext& base_;
+  int index_;
+  Value value_;
+};
+
+}  // namespace
+
 Status MatMulDnnl::Compute(KernelContext& ctx) const {
   const Tensor* a = ctx.input(0);
   const Tensor* b = ctx.input(1);
   const Tensor* c = ctx.input(2);
-  if (!a || !b || !AllFloat32(ctx)) return Fallback(ctx);
-  Problem p;
-  if (!PlanProblem(*a, *b, c, &p)) return Fallback(ctx);
-  const bool pack_b = constant_b_.defined() && b->raw_data() == constant_b_.raw_data() &&
-                      b->shape() == constant_b_.shape();
+  // A released B (see ConstantInputReleased) is absent: the kernel's pack stands for it.
+  const bool b_from_pack = b == nullptr && b_released_;
+  auto fallback = [&]() -> Status {
+    if (!b_from_pack) return Fallback(ctx);
+    auto plain = UnpackB();
+    if (!plain.ok()) return plain.status().WithContext(ctx.NodeLabel());
+    ReplacedInputContext with_b(ctx, 1, Value(std::move(plain).value()));
+    return Fallback(with_b);
+  };
+  auto f32 = [](const Tensor* t) { return t == nullptr || t->dtype() == DataType::kFloat32; };
+  const Value* c_value = ctx.input_value(2);
+  if (!a || (!b && !b_from_pack) || !f32(a) || !f32(b) || (c_value && !c) || !f32(c)) return fallback();
+  const Shape& b_shape = b_from_pack ? b_shape_ : b->shape();
+  const bool pack_b = b_from_pack || (constant_b_.defined() && b->raw_data() == constant_b_.raw_data() &&
+                                      b->shape() == constant_b_.shape());
+  // The shapes (and the run's thread count) decide everything else, so a cache hit skips planning:
+  // on a tiny model that per-call setup was most of the kernel's time.
+  const int run_threads = RunThreads(ctx);
   std::vector<int64_t> key(a->shape());
   key.push_back(-1);
-  key.insert(key.end(), b->shape().begin(), b->shape().end());
+  key.insert(key.end(), b_shape.begin(), b_shape.end());
   key.push_back(pack_b ? -2 : -3);
   if (c) key.insert(key.end(), c->shape().begin(), c->shape().end());
   key.push_back(c ? -4 : -5);
-  key.push_back(RunThreads(ctx));
-  std::shared_ptr<const Entry> e = cache_.Get(key, [&] { return MakeEntry(p, pack_b); });
-  if (!e) return Fallback(ctx);
+  key.push_back(run_threads);
+  std::shared_ptr<const Entry> e = cache_.Get(key, [&]() -> std::shared_ptr<const Entry> {
+    Problem p;
+    if (!PlanProblem(*a, b_shape, c, &p)) return nullptr;
+    // A small product runs on the calling thread alone: waking the other intra-op threads costs more
+    // than they save (an 8x784x512 layer takes ~35 us on one core, about what an OpenMP fork/join and
+    // the imbalance cost on this 2-core machine).
+    p.serial = NumElements(p.output) * p.src.dims().back() < kSerialMacs;
+    SerialRegion serial_region(p.serial && run_threads > 1);  // the primitive is built for its threads
+    return MakeEntry(p, pack_b);
+  });
+  if (!e || (b_from_pack && !e->packed_b)) return fallback();
+  const Problem& p = e->problem;
+  SerialRegion serial_region(p.serial && run_threads > 1);
 
-  Tensor* y = ctx.AllocateOutput(0, DataType::kFloat32, p.output);
+  Tensor* y = ctx.AllocateOutputUninitialized(0, DataType::kFloat32, p.output);  // every element written
   if (e->problem.c_mode == CMode::kSum) {
     // Y <- C broadcast to [M, N]; the primitive's sum post-op adds beta * Y.
     const Shape& cs = c->shape();

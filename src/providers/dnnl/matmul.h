@@ -27,11 +27,13 @@ struct MatMulConfig {
   Activation activation;
 };
 
-// Constant weights reordered into a primitive's layout. `source` keeps the original buffer alive,
-// so while the pack exists no other tensor can take that address (the process-wide cache keys on
-// it).
+// Constant weights reordered into a primitive's layout. The process-wide cache finds a pack by its
+// source buffer (a weak handle: once the plain weights are freed, the pack can no longer be found, so
+// a later buffer at the same address never matches it; kernels holding the pack keep using it).
 struct PackedWeights {
-  Tensor source;
+  std::weak_ptr<void> source;  // Tensor::WeakBuffer() of the plain weights
+  const void* source_data = nullptr;
+  Shape source_shape;
   dnnl::memory::desc user, packed;
   std::shared_ptr<void> data;
 };
@@ -46,8 +48,12 @@ class MatMulDnnl : public DnnlKernel {
  public:
   // `constant_b`: the value of B if it is a constant of the graph (prepacked on first use), else
   // null.
+  // A 2-D constant B is packed here, at session creation (its layout does not depend on M); the kernel
+  // then declines reading it at run time (OpKernel::ReadsConstantInput) so the plain copy can go.
   MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config, const Tensor* constant_b);
   Status Compute(KernelContext& ctx) const override;
+  bool ReadsConstantInput(int i) const override { return i != 1 || !prepacked_; }
+  void ConstantInputReleased(int i) override;
 
  private:
   // How input 2 (bias / C) enters the computation.
@@ -57,6 +63,7 @@ class MatMulDnnl : public DnnlKernel {
     Shape output;
     CMode c_mode = CMode::kNone;
     int64_t M = 0, N = 0;  // Gemm: the 2-D output, for broadcasting C into it (kSum)
+    bool serial = false;   // small enough to run on the calling thread alone
   };
   struct Entry {
     Problem problem;
@@ -68,13 +75,20 @@ class MatMulDnnl : public DnnlKernel {
 
   // False when oneDNN cannot take these shapes (the reference kernel runs them or reports the
   // error). MakeEntry: null when oneDNN has no fast implementation for the problem.
-  bool PlanProblem(const Tensor& a, const Tensor& b, const Tensor* c, Problem* p) const;
+  bool PlanProblem(const Tensor& a, const Shape& b_shape, const Tensor* c, Problem* p) const;
   std::shared_ptr<const Entry> MakeEntry(const Problem& p, bool pack_b) const;
   std::shared_ptr<const PackedWeights> PackB(const dnnl::memory::desc& user,
                                              const dnnl::memory::desc& packed) const;
 
+  // The plain B rebuilt from a pack (fallback runs after the plain copy was released).
+  StatusOr<Tensor> UnpackB() const;
+
   MatMulConfig config_;
-  Tensor constant_b_;  // undefined unless B is a graph constant
+  Tensor constant_b_;  // undefined unless B is a graph constant (and not released)
+  Shape b_shape_;      // B's shape when it is a graph constant
+  dnnl::memory::desc b_user_;  // how a constant B's plain buffer is laid out (2-D [K, N] view)
+  bool prepacked_ = false;     // packed at creation: B need not be read at run time
+  bool b_released_ = false;    // the plain B is gone (set before any run)
   PrimitiveCache<Entry> cache_;
   mutable std::mutex pack_mu_;  // guards packed_
   mutable std::vector<std::shared_ptr<const PackedWeights>>

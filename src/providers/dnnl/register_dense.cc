@@ -4,6 +4,7 @@
 
 #include "providers/dnnl/eltwise.h"
 #include "providers/dnnl/register.h"
+#include "providers/dnnl/transpose.h"
 
 namespace berth {
 
@@ -14,6 +15,9 @@ void RegisterDnnlDenseKernels(KernelRegistry& registry) {
   registry.Register("com.berth", "FusedMatMul", CreateMatMul, 1);
   registry.Register("", "Gemm", CreateGemm, 1);
   registry.Register("com.berth", "FusedGemm", CreateGemm, 1);
+
+  // Data movement.
+  registry.Register("", "Transpose", CreateTranspose, 1);
 
   // Normalisation.
   registry.Register("", "LayerNormalization", CreateLayerNormalization, 17);

@@ -52,7 +52,7 @@ class SoftmaxDnnl : public DnnlKernel {
           }
         });
     if (!p) return Fallback(ctx);
-    Tensor* y = ctx.AllocateOutput(0, DataType::kFloat32, x->shape());
+    Tensor* y = ctx.AllocateOutputUninitialized(0, DataType::kFloat32, x->shape());  // fully written
     try {
       Execute(p->prim, p->pd,
               {{DNNL_ARG_SRC, Wrap(p->desc, x->raw_data())},

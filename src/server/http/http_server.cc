@@ -1,6 +1,7 @@
 #include "server/http/http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -17,6 +19,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -250,24 +253,60 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kWriting;
     res.version(request_.version() == 10 ? 10 : 11);
     res.keep_alive(keep_alive_ && !shared_->draining.load());
+    // Every Router answer has its Content-Length (HEAD keeps the GET answer's); a response that
+    // lacks one gets it here, so the header below is always complete.
+    if (res.find(bhttp::field::content_length) == res.end()) res.prepare_payload();
     request_id_ =
         !info_.request_id.empty() ? info_.request_id : std::string(request_["X-Request-ID"]);
     if (request_id_.empty())
       request_id_ = std::to_string(shared_->request_counter.fetch_add(1) + 1);
-    res.set("X-Request-ID", request_id_);
-    response_ = std::make_shared<Response>(std::move(res));
+    response_ = std::move(res);
+    response_keep_alive_ = response_.keep_alive();
+    // The header is written by hand into a buffer the connection keeps, and sent with the body in
+    // one gather write: Beast's serializer cost more than the rest of the response on small
+    // answers (bench/serve).
+    AppendResponseHeader(response_, request_id_, header_);
+    const std::array<net::const_buffer, 2> buffers = {
+        net::buffer(header_), net::buffer(response_.body().data(), response_.body().size())};
     stream_.expires_after(shared_->options.body_timeout);
-    bhttp::async_write(
-        stream_, *response_,
+    net::async_write(
+        stream_, buffers,
         [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWrite(ec, n); });
+  }
+
+  // "HTTP/1.1 200 OK\r\n", the response's fields, X-Request-ID, then the blank line.
+  static void AppendResponseHeader(const Response& res, const std::string& request_id,
+                                   std::string& out) {
+    out.clear();
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    char code[8];
+    auto [end, ec] = std::to_chars(code, code + sizeof code, res.result_int());
+    out.append(code, end);
+    out += ' ';
+    const beast::string_view reason = res.reason();
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for (const auto& field : res) {
+      out.append(field.name_string().data(), field.name_string().size());
+      out += ": ";
+      out.append(field.value().data(), field.value().size());
+      out += "\r\n";
+    }
+    // The id may come from the request's JSON "id": control characters (a CR LF would start a
+    // header of the client's choosing) are left out of the header line.
+    out += "X-Request-ID: ";
+    for (const char c : request_id) {
+      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+    }
+    out += "\r\n\r\n";
   }
 
   void OnWrite(beast::error_code ec, size_t bytes_written) {
     LogRequest(bytes_written);
     EndRequest();
-    const bool keep_alive = response_->keep_alive();
+    const bool keep_alive = response_keep_alive_;
     const bool request_complete = parser_ && parser_->is_done();
-    response_.reset();
+    response_ = {};
     request_ = {};
     info_ = {};
     if (ec) return Close();
@@ -280,10 +319,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void LogRequest(size_t bytes_written) {
-    const int status = static_cast<int>(response_->result_int());
-    const std::string method =
-        std::string(request_.method_string().empty() ? parser_->get().method_string()
-                                                     : request_.method_string());
+    const int status = static_cast<int>(response_.result_int());
+    const std::string_view method = ToStd(request_.method_string().empty()
+                                              ? parser_->get().method_string()
+                                              : request_.method_string());
     shared_->server.metrics().RecordHttpRequest(method, status);
     if (LogEnabled(LogLevel::kInfo)) {
       const auto latency =
@@ -298,7 +337,7 @@ class Session : public std::enable_shared_from_this<Session> {
           .Int("latency_us", latency)
           .Int("batch_size", info_.batch_size)
           .Int("bytes_in", static_cast<int64_t>(request_.body().size()))
-          .Int("bytes_out", static_cast<int64_t>(response_->body().size()));
+          .Int("bytes_out", static_cast<int64_t>(response_.body().size()));
       if (!info_.error.empty()) line.Str("error", info_.error);
       line.Emit();
     }
@@ -314,10 +353,10 @@ class Session : public std::enable_shared_from_this<Session> {
         StatusOr<size_t> n = ParseInferenceHeaderLength(ToStd(h->value()), request_.body().size());
         if (n.ok()) record.request_json_length = *n;
       }
-      record.response_body = response_->body();
-      if (auto h = response_->find("Inference-Header-Content-Length"); h != response_->end()) {
+      record.response_body = response_.body();
+      if (auto h = response_.find("Inference-Header-Content-Length"); h != response_.end()) {
         StatusOr<size_t> n =
-            ParseInferenceHeaderLength(ToStd(h->value()), response_->body().size());
+            ParseInferenceHeaderLength(ToStd(h->value()), response_.body().size());
         if (n.ok()) record.response_json_length = *n;
       }
       shared_->payload_logger->Log(record);
@@ -372,7 +411,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
   Request request_;
   RequestInfo info_;
-  std::shared_ptr<Response> response_;
+  Response response_;               // the answer being written
+  bool response_keep_alive_ = false;
+  std::string header_;              // its header text (the buffer is kept between requests)
   std::string request_id_;
   bool keep_alive_ = true;
   bool in_request_ = false;

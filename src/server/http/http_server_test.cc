@@ -110,6 +110,36 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client.Read().result_int(), 404);
 }
 
+TEST_F(HttpServerTest, ResponseHeaderCarriesIdsAndKeepsControlCharactersOut) {
+  StartServer();
+  Client client(server_->port());
+  // The request's JSON "id" becomes X-Request-ID; a CR LF in it must not start a header line.
+  const std::string body =
+      R"({"id": "a\r\nX-Injected: 1", "inputs": [{"name": "INPUT0", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]})";
+  auto res = client.Send(bhttp::verb::post, "/v2/models/echo/infer", body);
+  ASSERT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(res["X-Request-ID"], "aX-Injected: 1");
+  EXPECT_EQ(res.find("X-Injected"), res.end());
+  EXPECT_EQ(res[bhttp::field::content_length], std::to_string(res.body().size()));
+  EXPECT_EQ(res[bhttp::field::server], "berth");
+  // Without an id, the client's X-Request-ID is echoed.
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/v2/health/live", 11};
+  req.set(bhttp::field::host, "x");
+  req.set("X-Request-ID", "client-7");
+  bhttp::write(client.socket(), req);
+  res = client.Read();
+  EXPECT_EQ(res["X-Request-ID"], "client-7");
+  EXPECT_TRUE(res.keep_alive());
+  // HTTP/1.0 gets an HTTP/1.0 answer that closes the connection.
+  Client old(server_->port());
+  net::write(old.socket(), net::buffer(std::string("GET /v2/health/live HTTP/1.0\r\n\r\n")));
+  res = old.Read();
+  EXPECT_EQ(res.version(), 10);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_EQ(res.body(), R"({"live":true})");
+}
+
 TEST_F(HttpServerTest, BodyTooLargeIs413) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;

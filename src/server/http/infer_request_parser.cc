@@ -1,9 +1,16 @@
 #include "server/http/infer_request_parser.h"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
+// As libsimdjson was built (its CMake target defines it; CMakeLists.txt links the file only).
+#ifndef SIMDJSON_THREADS_ENABLED
+#define SIMDJSON_THREADS_ENABLED 1
+#endif
+#include <simdjson.h>
 #include <unordered_set>
 
 #include "server/http/wire_format.h"
@@ -11,69 +18,130 @@
 namespace berth::http {
 namespace {
 
-using nlohmann::json;
+// The JSON part is read with simdjson's DOM parser: one pass that builds a flat tape (numbers
+// already converted, strings unescaped) in buffers the parser keeps, so a small request allocates
+// nothing for its JSON (the nlohmann::json DOM it replaced was ~8 % of serving a tiny model, plus
+// most of its malloc time). nlohmann::json only sees text simdjson refuses (see ParseJson).
+using simdjson::dom::element;
+using simdjson::dom::element_type;
 
 // Nested "data" arrays deeper than this are refused (a tensor of rank 64 is already absurd).
 constexpr int kMaxDataDepth = 64;
+// Requests up to this size are parsed by a parser each thread keeps (its buffers are ~14 times the
+// largest document it has seen, so at most ~1 MB per thread); larger ones get a parser of their
+// own, freed afterwards.
+constexpr size_t kReusedParserMaxBytes = 64 * 1024;
 
 std::string Quote(std::string_view s) { return "'" + std::string(s.substr(0, 200)) + "'"; }
 
 // A short rendering of a JSON value for error messages.
-std::string Brief(const json& v) {
-  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string Brief(element v) {
+  std::string text = simdjson::minify(v);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text;
 }
 
-std::string TypeName(const json& v) {
-  if (v.is_array()) return "an array";
-  if (v.is_object()) return "an object";
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_null()) return "null";
-  return "a number";
+std::string TypeName(element v) {
+  switch (v.type()) {
+    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT: return "an object";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+    default: return "a number";
+  }
 }
+
+bool IsNull(element v) { return v.type() == element_type::NULL_VALUE; }
+bool IsObject(element v) { return v.type() == element_type::OBJECT; }
+bool IsArray(element v) { return v.type() == element_type::ARRAY; }
+bool IsString(element v) { return v.type() == element_type::STRING; }
+bool IsBool(element v) { return v.type() == element_type::BOOL; }
+bool IsInteger(element v) {
+  return v.type() == element_type::INT64 || v.type() == element_type::UINT64;
+}
+bool IsNumber(element v) { return IsInteger(v) || v.type() == element_type::DOUBLE; }
+
+// The value of `key` in object `object`, if present. When a key repeats, the last one counts (as it
+// did with nlohmann::json). The objects of a request have a handful of keys, so a scan is cheapest.
+std::optional<element> Find(element object, std::string_view key) {
+  std::optional<element> found;
+  const simdjson::dom::object fields = object.get_object().value_unsafe();
+  for (simdjson::dom::key_value_pair field : fields) {
+    if (field.key == key) found = field.value;
+  }
+  return found;
+}
+
+// Tells whether a name was seen before. Requests name a few tensors: those are compared in place;
+// a set is only built for many (so that a request with thousands of inputs stays linear).
+class UniqueNames {
+ public:
+  bool Insert(std::string_view name) {
+    if (set_.empty()) {
+      for (size_t i = 0; i < count_; ++i) {
+        if (few_[i] == name) return false;
+      }
+      if (count_ < kFew) {
+        few_[count_++] = name;
+        return true;
+      }
+      set_.insert(few_.begin(), few_.end());
+    }
+    return set_.insert(name).second;
+  }
+
+ private:
+  static constexpr size_t kFew = 16;
+  std::array<std::string_view, kFew> few_;
+  size_t count_ = 0;
+  std::unordered_set<std::string_view> set_;
+};
+
+std::string_view StringOf(element v) { return v.get_string().value_unsafe(); }
+simdjson::dom::array ArrayOf(element v) { return v.get_array().value_unsafe(); }
 
 // Parses "parameters" values of the forms the protocol allows (bool / int64 / string).
-StatusOr<bool> GetBoolParameter(const json& params, const char* key, const std::string& where,
+StatusOr<bool> GetBoolParameter(element params, const char* key, const std::string& where,
                                 bool fallback) {
-  auto it = params.find(key);
-  if (it == params.end()) return fallback;
-  if (!it->is_boolean()) {
+  std::optional<element> it = Find(params, key);
+  if (!it) return fallback;
+  if (!IsBool(*it)) {
     return InvalidArgument(where + "parameter '" + key + "' must be a boolean, got " + Brief(*it));
   }
-  return it->get<bool>();
+  return it->get_bool().value_unsafe();
 }
 
-StatusOr<int64_t> GetIntParameter(const json& params, const char* key, const std::string& where,
+StatusOr<int64_t> GetIntParameter(element params, const char* key, const std::string& where,
                                   int64_t fallback) {
-  auto it = params.find(key);
-  if (it == params.end()) return fallback;
-  if (it->is_number_unsigned()) {
-    const uint64_t v = it->get<uint64_t>();
-    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return InvalidArgument(where + "parameter '" + key + "' is out of range: " + Brief(*it));
-    }
-    return static_cast<int64_t>(v);
+  std::optional<element> it = Find(params, key);
+  if (!it) return fallback;
+  // simdjson types an integer UINT64 only when it does not fit in int64.
+  if (it->type() == element_type::UINT64) {
+    return InvalidArgument(where + "parameter '" + key + "' is out of range: " + Brief(*it));
   }
-  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->type() == element_type::INT64) return it->get_int64().value_unsafe();
   return InvalidArgument(where + "parameter '" + key + "' must be an integer, got " + Brief(*it));
 }
 
-StatusOr<Shape> ParseShape(const json& input, const std::string& where, int64_t max_elements) {
-  auto it = input.find("shape");
-  if (it == input.end()) return InvalidArgument(where + ": 'shape' is missing");
-  if (!it->is_array())
+StatusOr<Shape> ParseShape(element input, const std::string& where, int64_t max_elements) {
+  std::optional<element> it = Find(input, "shape");
+  if (!it) return InvalidArgument(where + ": 'shape' is missing");
+  if (!IsArray(*it))
     return InvalidArgument(where + ": 'shape' must be an array of integers, got " + Brief(*it));
   Shape shape;
-  shape.reserve(it->size());
+  shape.reserve(ArrayOf(*it).size());
   int64_t numel = 1;
-  for (const json& d : *it) {
-    if (!d.is_number_integer() || (!d.is_number_unsigned() && d.get<int64_t>() < 0)) {
+  for (element d : ArrayOf(*it)) {
+    uint64_t dim = 0;
+    if (d.type() == element_type::UINT64) {
+      dim = d.get_uint64().value_unsafe();
+    } else if (d.type() == element_type::INT64 && d.get_int64().value_unsafe() >= 0) {
+      dim = static_cast<uint64_t>(d.get_int64().value_unsafe());
+    } else {
       return InvalidArgument(where + ": 'shape' must hold non-negative integers, got " +
                              Brief(*it));
     }
-    const uint64_t dim = d.get<uint64_t>();
     if (dim > static_cast<uint64_t>(max_elements)) {
       return InvalidArgument(where + ": shape " + Brief(*it) + " has more than the limit of " +
                              std::to_string(max_elements) + " elements");
@@ -90,88 +158,114 @@ StatusOr<Shape> ParseShape(const json& input, const std::string& where, int64_t 
   return shape;
 }
 
+Status TooDeep(const std::string& where) {
+  return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) +
+                         " levels deep");
+}
+
 // Visits the leaves of a flat or nested "data" array in row-major order.
 template <typename Emit>
-Status VisitLeaves(const json& value, int depth, int64_t& index, const std::string& where,
-                   Emit& emit) {
-  if (!value.is_array()) {
+Status VisitLeaves(element value, int depth, int64_t& index, const std::string& where, Emit& emit) {
+  if (!IsArray(value)) {
     RETURN_IF_ERROR(emit(value, index));
     ++index;
     return Status::Ok();
   }
-  if (depth >= kMaxDataDepth) {
-    return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) +
-                           " levels deep");
+  if (depth >= kMaxDataDepth) return TooDeep(where);
+  for (element e : ArrayOf(value)) {
+    if (IsArray(e)) {
+      RETURN_IF_ERROR(VisitLeaves(e, depth + 1, index, where, emit));
+    } else {
+      RETURN_IF_ERROR(emit(e, index));  // the common flat case without a call per element
+      ++index;
+    }
   }
-  for (const json& element : value)
-    RETURN_IF_ERROR(VisitLeaves(element, depth + 1, index, where, emit));
   return Status::Ok();
 }
 
 // Counts the leaves (to check them against the shape before writing anything).
-StatusOr<int64_t> CountLeaves(const json& value, int depth, const std::string& where) {
-  if (!value.is_array()) return int64_t{1};
-  if (depth >= kMaxDataDepth) {
-    return InvalidArgument(where + ": 'data' is nested more than " + std::to_string(kMaxDataDepth) +
-                           " levels deep");
-  }
+StatusOr<int64_t> CountLeaves(element value, int depth, const std::string& where) {
+  if (!IsArray(value)) return int64_t{1};
+  if (depth >= kMaxDataDepth) return TooDeep(where);
   int64_t total = 0;
-  for (const json& element : value) {
-    ASSIGN_OR_RETURN(int64_t n, CountLeaves(element, depth + 1, where));
+  for (element e : ArrayOf(value)) {
+    if (!IsArray(e)) {
+      ++total;
+      continue;
+    }
+    ASSIGN_OR_RETURN(int64_t n, CountLeaves(e, depth + 1, where));
     total += n;
   }
   return total;
 }
 
-std::string ElementError(const std::string& where, int64_t index, const json& v,
+std::string ElementError(const std::string& where, int64_t index, element v,
                          std::string_view datatype) {
   return where + ": element " + std::to_string(index) + " (" + Brief(v) + ") is not a valid " +
          std::string(datatype) + " value";
 }
 
+// Any JSON number as a double (how nlohmann::json's get<double>() read it).
+double NumberOf(element v) {
+  switch (v.type()) {
+    case element_type::INT64: return static_cast<double>(v.get_int64().value_unsafe());
+    case element_type::UINT64: return static_cast<double>(v.get_uint64().value_unsafe());
+    default: return v.get_double().value_unsafe();
+  }
+}
+
 template <typename T>
-Status FillFloat(const json& data, Tensor& tensor, const std::string& where,
+Status FillFloat(element data, Tensor& tensor, const std::string& where,
                  std::string_view datatype) {
   T* out = tensor.data<T>();
   int64_t index = 0;
-  auto emit = [&](const json& v, int64_t i) -> Status {
-    if (!v.is_number()) return InvalidArgument(ElementError(where, i, v, datatype));
-    out[i] = static_cast<T>(v.get<double>());
+  auto emit = [&](element v, int64_t i) -> Status {
+    if (v.type() == element_type::DOUBLE) {
+      out[i] = static_cast<T>(v.get_double().value_unsafe());
+    } else if (IsInteger(v)) {
+      out[i] = static_cast<T>(NumberOf(v));
+    } else {
+      return InvalidArgument(ElementError(where, i, v, datatype));
+    }
     return Status::Ok();
   };
   return VisitLeaves(data, 0, index, where, emit);
 }
 
 template <typename T>
-Status FillReduced(const json& data, Tensor& tensor, const std::string& where,
+Status FillReduced(element data, Tensor& tensor, const std::string& where,
                    std::string_view datatype) {
   T* out = tensor.data<T>();
   int64_t index = 0;
-  auto emit = [&](const json& v, int64_t i) -> Status {
-    if (!v.is_number()) return InvalidArgument(ElementError(where, i, v, datatype));
-    out[i] = T(static_cast<float>(v.get<double>()));
+  auto emit = [&](element v, int64_t i) -> Status {
+    if (!IsNumber(v)) return InvalidArgument(ElementError(where, i, v, datatype));
+    out[i] = T(static_cast<float>(NumberOf(v)));
     return Status::Ok();
   };
   return VisitLeaves(data, 0, index, where, emit);
 }
 
 template <typename T>
-Status FillInteger(const json& data, Tensor& tensor, const std::string& where,
+Status FillInteger(element data, Tensor& tensor, const std::string& where,
                    std::string_view datatype) {
   T* out = tensor.data<T>();
   int64_t index = 0;
-  auto emit = [&](const json& v, int64_t i) -> Status {
-    if (v.is_number_unsigned()) {
-      const uint64_t u = v.get<uint64_t>();
+  auto emit = [&](element v, int64_t i) -> Status {
+    if (v.type() == element_type::UINT64) {
+      const uint64_t u = v.get_uint64().value_unsafe();
       if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
         out[i] = static_cast<T>(u);
         return Status::Ok();
       }
-    } else if (v.is_number_integer()) {
-      const int64_t s = v.get<int64_t>();
-      if constexpr (std::is_signed_v<T>) {
-        if (s >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-            s <= static_cast<int64_t>(std::numeric_limits<T>::max())) {
+    } else if (v.type() == element_type::INT64) {
+      const int64_t s = v.get_int64().value_unsafe();
+      if (s >= 0) {
+        if (static_cast<uint64_t>(s) <= static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+          out[i] = static_cast<T>(s);
+          return Status::Ok();
+        }
+      } else if constexpr (std::is_signed_v<T>) {
+        if (s >= static_cast<int64_t>(std::numeric_limits<T>::min())) {
           out[i] = static_cast<T>(s);
           return Status::Ok();
         }
@@ -182,30 +276,30 @@ Status FillInteger(const json& data, Tensor& tensor, const std::string& where,
   return VisitLeaves(data, 0, index, where, emit);
 }
 
-Status FillBool(const json& data, Tensor& tensor, const std::string& where) {
+Status FillBool(element data, Tensor& tensor, const std::string& where) {
   bool* out = tensor.data<bool>();
   int64_t index = 0;
-  auto emit = [&](const json& v, int64_t i) -> Status {
-    if (!v.is_boolean()) return InvalidArgument(ElementError(where, i, v, "BOOL"));
-    out[i] = v.get<bool>();
+  auto emit = [&](element v, int64_t i) -> Status {
+    if (!IsBool(v)) return InvalidArgument(ElementError(where, i, v, "BOOL"));
+    out[i] = v.get_bool().value_unsafe();
     return Status::Ok();
   };
   return VisitLeaves(data, 0, index, where, emit);
 }
 
-Status FillBytes(const json& data, Tensor& tensor, const std::string& where) {
+Status FillBytes(element data, Tensor& tensor, const std::string& where) {
   std::string* out = tensor.data<std::string>();
   int64_t index = 0;
-  auto emit = [&](const json& v, int64_t i) -> Status {
-    if (!v.is_string())
+  auto emit = [&](element v, int64_t i) -> Status {
+    if (!IsString(v))
       return InvalidArgument(ElementError(where, i, v, "BYTES") + " (BYTES elements are strings)");
-    out[i] = v.get_ref<const std::string&>();
+    out[i] = StringOf(v);
     return Status::Ok();
   };
   return VisitLeaves(data, 0, index, where, emit);
 }
 
-Status FillFromJson(const json& data, Tensor& tensor, const std::string& where) {
+Status FillFromJson(element data, Tensor& tensor, const std::string& where) {
   const std::string_view datatype = DataTypeToKServe(tensor.dtype());
   switch (tensor.dtype()) {
     case DataType::kFloat32:
@@ -305,41 +399,65 @@ Status FillFromBinary(std::string_view bytes, Tensor& tensor, const std::string&
   return Status::Ok();
 }
 
-Status ParseOutputs(const json& root, ParsedInferRequest& parsed) {
-  auto it = root.find("outputs");
-  if (it == root.end() || it->is_null()) return Status::Ok();
-  if (!it->is_array()) return InvalidArgument("'outputs' must be an array, got " + TypeName(*it));
-  std::unordered_set<std::string> seen;
-  for (size_t i = 0; i < it->size(); ++i) {
-    const json& output = (*it)[i];
-    const std::string at = "outputs[" + std::to_string(i) + "]";
-    if (!output.is_object())
-      return InvalidArgument(at + " must be an object, got " + TypeName(output));
-    auto name = output.find("name");
-    if (name == output.end() || !name->is_string())
-      return InvalidArgument(at + ": 'name' is missing or not a string");
-    const std::string& output_name = name->get_ref<const std::string&>();
-    const std::string where = "output " + Quote(output_name);
-    if (!seen.insert(output_name).second) return InvalidArgument(where + " is requested twice");
-    auto params = output.find("parameters");
-    if (params != output.end() && !params->is_null()) {
-      if (!params->is_object()) return InvalidArgument(where + ": 'parameters' must be an object");
-      if (params->contains("classification")) {
+// The "name" of entry `index` of the "inputs" or "outputs" array, which must be an object.
+StatusOr<std::string_view> EntryName(element entry, const char* list, size_t index) {
+  auto where = [&] { return std::string(list) + "[" + std::to_string(index) + "]"; };  // errors only
+  if (!IsObject(entry)) return InvalidArgument(where() + " must be an object, got " + TypeName(entry));
+  std::optional<element> name = Find(entry, "name");
+  if (!name || !IsString(*name)) return InvalidArgument(where() + ": 'name' is missing or not a string");
+  return StringOf(*name);
+}
+
+Status ParseOutputs(element root, ParsedInferRequest& parsed) {
+  std::optional<element> it = Find(root, "outputs");
+  if (!it || IsNull(*it)) return Status::Ok();
+  if (!IsArray(*it)) return InvalidArgument("'outputs' must be an array, got " + TypeName(*it));
+  UniqueNames seen;
+  size_t i = 0;
+  for (element output : ArrayOf(*it)) {
+    const size_t index = i++;
+    ASSIGN_OR_RETURN(const std::string_view output_name, EntryName(output, "outputs", index));
+    if (!seen.Insert(output_name))
+      return InvalidArgument("output " + Quote(output_name) + " is requested twice");
+    std::optional<element> params = Find(output, "parameters");
+    if (params && !IsNull(*params)) {
+      const std::string where = "output " + Quote(output_name);
+      if (!IsObject(*params)) return InvalidArgument(where + ": 'parameters' must be an object");
+      if (Find(*params, "classification")) {
         return InvalidArgument(where + ": parameter 'classification' is not supported");
       }
-      if (params->contains("shared_memory_region")) {
+      if (Find(*params, "shared_memory_region")) {
         return InvalidArgument(
             where + ": parameter 'shared_memory_region' is not supported (no shared memory)");
       }
-      if (params->contains("binary_data")) {
+      if (Find(*params, "binary_data")) {
         ASSIGN_OR_RETURN(bool binary,
                          GetBoolParameter(*params, "binary_data", where + ": ", false));
-        parsed.encoding.binary_by_output[output_name] = binary;
+        parsed.encoding.binary_by_output[std::string(output_name)] = binary;
       }
     }
-    parsed.request.requested_outputs.push_back(output_name);
+    parsed.request.requested_outputs.emplace_back(output_name);
   }
   return Status::Ok();
+}
+
+// Parses the JSON part into `root` (which points into `parser`). Text simdjson refuses goes to
+// nlohmann::json, which words syntax errors with their place; text that nlohmann reads but simdjson
+// does not (integers beyond 64 bits, which nlohmann reads as floating point, or nesting deeper
+// than 1024) is written out again by nlohmann and parsed from that.
+Status ParseJson(std::string_view header, simdjson::dom::parser& parser, element* root) {
+  const simdjson::error_code error = parser.parse(header.data(), header.size()).get(*root);
+  if (!error) return Status::Ok();
+  std::string normalized;
+  try {
+    normalized = nlohmann::json::parse(header.begin(), header.end())
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
+  }
+  if (!parser.parse(normalized).get(*root)) return Status::Ok();
+  return InvalidArgument(std::string("request body is not valid JSON: ") +
+                         simdjson::error_message(error));
 }
 
 StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size_t> json_length,
@@ -353,13 +471,17 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
   const std::string_view header = body.substr(0, header_size);
   std::string_view binary = body.substr(header_size);
 
-  json root;
-  try {
-    root = json::parse(header.begin(), header.end());
-  } catch (const json::parse_error& e) {
-    return InvalidArgument(std::string("request body is not valid JSON: ") + e.what());
+  // The elements below point into the parser's buffers, so it outlives them.
+  thread_local simdjson::dom::parser reused_parser;
+  std::unique_ptr<simdjson::dom::parser> own_parser;
+  simdjson::dom::parser* parser = &reused_parser;
+  if (header.size() > kReusedParserMaxBytes) {
+    own_parser = std::make_unique<simdjson::dom::parser>();
+    parser = own_parser.get();
   }
-  if (!root.is_object())
+  element root;
+  RETURN_IF_ERROR(ParseJson(header, *parser, &root));
+  if (!IsObject(root))
     return InvalidArgument("request body must be a JSON object, got " + TypeName(root));
 
   ParsedInferRequest parsed;
@@ -367,12 +489,12 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
   request.model_name = model_name;
   request.model_version = model_version;
 
-  if (auto id = root.find("id"); id != root.end() && !id->is_null()) {
-    if (!id->is_string()) return InvalidArgument("'id' must be a string, got " + Brief(*id));
-    request.id = id->get<std::string>();
+  if (auto id = Find(root, "id"); id && !IsNull(*id)) {
+    if (!IsString(*id)) return InvalidArgument("'id' must be a string, got " + Brief(*id));
+    request.id = StringOf(*id);
   }
-  if (auto params = root.find("parameters"); params != root.end() && !params->is_null()) {
-    if (!params->is_object())
+  if (auto params = Find(root, "parameters"); params && !IsNull(*params)) {
+    if (!IsObject(*params))
       return InvalidArgument("'parameters' must be an object, got " + TypeName(*params));
     ASSIGN_OR_RETURN(parsed.encoding.binary_by_default,
                      GetBoolParameter(*params, "binary_data_output", "request ", false));
@@ -382,45 +504,38 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
       return InvalidArgument("request parameter 'timeout' must not be negative");
   }
 
-  auto inputs = root.find("inputs");
-  if (inputs == root.end()) return InvalidArgument("'inputs' is missing");
-  if (!inputs->is_array())
+  std::optional<element> inputs = Find(root, "inputs");
+  if (!inputs) return InvalidArgument("'inputs' is missing");
+  if (!IsArray(*inputs))
     return InvalidArgument("'inputs' must be an array, got " + TypeName(*inputs));
-  std::unordered_set<std::string> seen;
-  request.inputs.reserve(inputs->size());
-  for (size_t i = 0; i < inputs->size(); ++i) {
-    const json& input = (*inputs)[i];
-    const std::string at = "inputs[" + std::to_string(i) + "]";
-    if (!input.is_object())
-      return InvalidArgument(at + " must be an object, got " + TypeName(input));
-    auto name = input.find("name");
-    if (name == input.end() || !name->is_string())
-      return InvalidArgument(at + ": 'name' is missing or not a string");
-    const std::string& input_name = name->get_ref<const std::string&>();
+  request.inputs.reserve(ArrayOf(*inputs).size());
+  UniqueNames names;
+  size_t i = 0;
+  for (element input : ArrayOf(*inputs)) {
+    const size_t index = i++;
+    ASSIGN_OR_RETURN(const std::string_view input_name, EntryName(input, "inputs", index));
     const std::string where = "input " + Quote(input_name);
-    if (!seen.insert(input_name).second) return InvalidArgument(where + " is given twice");
+    if (!names.Insert(input_name)) return InvalidArgument(where + " is given twice");
 
-    auto datatype = input.find("datatype");
-    if (datatype == input.end() || !datatype->is_string()) {
+    std::optional<element> datatype = Find(input, "datatype");
+    if (!datatype || !IsString(*datatype)) {
       return InvalidArgument(where + ": 'datatype' is missing or not a string");
     }
-    const std::optional<DataType> dtype =
-        DataTypeFromKServe(datatype->get_ref<const std::string&>());
+    const std::optional<DataType> dtype = DataTypeFromKServe(StringOf(*datatype));
     if (!dtype) {
-      return InvalidArgument(where + ": unknown datatype " +
-                             Quote(datatype->get_ref<const std::string&>()) + " (expected one of " +
-                             KServeDataTypeList() + ")");
+      return InvalidArgument(where + ": unknown datatype " + Quote(StringOf(*datatype)) +
+                             " (expected one of " + KServeDataTypeList() + ")");
     }
     ASSIGN_OR_RETURN(Shape shape, ParseShape(input, where, options.max_tensor_elements));
 
     std::optional<int64_t> binary_size;
-    if (auto params = input.find("parameters"); params != input.end() && !params->is_null()) {
-      if (!params->is_object()) return InvalidArgument(where + ": 'parameters' must be an object");
-      if (params->contains("shared_memory_region")) {
+    if (auto params = Find(input, "parameters"); params && !IsNull(*params)) {
+      if (!IsObject(*params)) return InvalidArgument(where + ": 'parameters' must be an object");
+      if (Find(*params, "shared_memory_region")) {
         return InvalidArgument(
             where + ": parameter 'shared_memory_region' is not supported (no shared memory)");
       }
-      if (params->contains("binary_data_size")) {
+      if (Find(*params, "binary_data_size")) {
         ASSIGN_OR_RETURN(int64_t size,
                          GetIntParameter(*params, "binary_data_size", where + ": ", 0));
         if (size < 0)
@@ -428,8 +543,8 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
         binary_size = size;
       }
     }
-    auto data = input.find("data");
-    const bool has_data = data != input.end() && !data->is_null();
+    std::optional<element> data = Find(input, "data");
+    const bool has_data = data && !IsNull(*data);
     if (has_data && binary_size) {
       return InvalidArgument(where +
                              ": has both 'data' and parameter 'binary_data_size'; give one");
@@ -455,7 +570,7 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
           FillFromBinary(binary.substr(0, static_cast<size_t>(*binary_size)), tensor, where));
       binary.remove_prefix(static_cast<size_t>(*binary_size));
       parsed.binary_bytes += *binary_size;
-      request.inputs.push_back(InferTensor{input_name, std::move(tensor)});
+      request.inputs.push_back(InferTensor{std::string(input_name), std::move(tensor)});
     } else {
       ASSIGN_OR_RETURN(int64_t count, CountLeaves(*data, 0, where));
       if (count != NumElements(shape)) {
@@ -465,7 +580,7 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
       }
       Tensor tensor(*dtype, shape);
       RETURN_IF_ERROR(FillFromJson(*data, tensor, where));
-      request.inputs.push_back(InferTensor{input_name, std::move(tensor)});
+      request.inputs.push_back(InferTensor{std::string(input_name), std::move(tensor)});
     }
   }
   if (!binary.empty()) {

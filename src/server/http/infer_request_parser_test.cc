@@ -251,3 +251,75 @@ TEST(InferRequestParser, DeepNestingIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace berth::http
+
+namespace berth::http {
+namespace {
+
+TEST(InferRequestParser, RepeatedKeysTakeTheLastValue) {
+  auto parsed = Parse(
+      R"({"id": "first", "id": "second", "inputs": [{"name": "x", "shape": [1], "datatype": "FP32",
+          "data": [1], "data": [2]}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->request.id, "second");
+  EXPECT_FLOAT_EQ(parsed->request.inputs[0].tensor.data<float>()[0], 2.0f);
+}
+
+TEST(InferRequestParser, NumbersOfEveryJsonForm) {
+  // Integers beyond 64 bits, exponents and negative zero are numbers like any other for floats.
+  auto parsed = Parse(
+      R"({"inputs": [{"name": "x", "shape": [5], "datatype": "FP64",
+          "data": [123456789012345678901234567890, 1e-3, -0, 2E+2, -7.25]}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const double* d = parsed->request.inputs[0].tensor.data<double>();
+  EXPECT_DOUBLE_EQ(d[0], 1.2345678901234568e29);
+  EXPECT_DOUBLE_EQ(d[1], 0.001);
+  EXPECT_DOUBLE_EQ(d[2], 0.0);
+  EXPECT_DOUBLE_EQ(d[3], 200.0);
+  EXPECT_DOUBLE_EQ(d[4], -7.25);
+  // ... but not integers for integer types.
+  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "INT64",
+                        "data": [123456789012345678901234567890]}]})")
+                .find("input 'x': element 0 (1.2345678901234568e+29) is not a valid INT64"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "INT64",
+                        "data": [9223372036854775808]}]})")
+                .find("element 0 (9223372036854775808) is not a valid INT64"),
+            std::string::npos);
+}
+
+TEST(InferRequestParser, LargeBodiesAndManyInputs) {
+  // Larger than the parser each thread keeps; parsed by one of its own.
+  std::string data;
+  for (int i = 0; i < 30000; ++i) data += (i ? "," : "") + std::to_string(i % 100) + ".5";
+  auto parsed = Parse(R"({"inputs": [{"name": "x", "shape": [30000], "datatype": "FP32", "data": [)" +
+                      data + "]}]}");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_FLOAT_EQ(parsed->request.inputs[0].tensor.data<float>()[29999], 99.5f);
+  // A small request afterwards still parses (the kept parser is untouched).
+  ASSERT_TRUE(Parse(R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}]})").ok());
+  // Duplicate names are found past the first few inputs too.
+  std::string inputs;
+  for (int i = 0; i < 40; ++i) {
+    inputs += std::string(i ? "," : "") + R"({"name": "in)" + std::to_string(i) +
+              R"(", "shape": [1], "datatype": "INT32", "data": [1]})";
+  }
+  ASSERT_TRUE(Parse(R"({"inputs": [)" + inputs + "]}").ok());
+  EXPECT_NE(ErrorOf(R"({"inputs": [)" + inputs +
+                    R"(, {"name": "in33", "shape": [1], "datatype": "INT32", "data": [1]}]})")
+                .find("input 'in33' is given twice"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"inputs": [], "outputs": [{"name": "y"}, {"name": "y"}]})")
+                .find("output 'y' is requested twice"),
+            std::string::npos);
+}
+
+TEST(InferRequestParser, SyntaxErrorsSayWhere) {
+  const std::string message = ErrorOf(R"({"inputs": [1, 2,]})");
+  EXPECT_NE(message.find("request body is not valid JSON"), std::string::npos) << message;
+  EXPECT_NE(message.find("column"), std::string::npos) << message;
+  EXPECT_NE(ErrorOf(std::string("{\"id\": \"\xff\", \"inputs\": []}")).find("not valid JSON"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace berth::http

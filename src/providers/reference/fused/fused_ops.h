@@ -5,7 +5,9 @@
 // Activation attributes, shared by FusedConv, FusedMatMul and FusedGemm:
 //   activation         string; "" (none) or one of "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
 //                      "HardSigmoid", "HardSwish"; FusedMatMul and FusedGemm also "Gelu" (erf form)
-//                      and "GeluTanh" (tanh approximation). Semantics as the ai.onnx operators.
+//                      and "GeluTanh" (tanh approximation); any of them also "Swish"
+//                      (SiLU: x * sigmoid(x), i.e. ai.onnx Mul(X, Sigmoid(X)); the optimizer
+//                      emits it for FusedConv). Semantics as the ai.onnx operators.
 //   activation_params  floats; LeakyRelu [alpha], Clip [min, max], HardSigmoid [alpha, beta];
 //                      absent/empty for the others. Missing values take the ai.onnx defaults
 //                      (alpha 0.01; min -inf, max +inf; alpha 0.2, beta 0.5).

@@ -62,6 +62,24 @@ Attribute StringAttribute(std::string v) {
   return a;
 }
 
+// Swish as the unfused pair it replaces: Mul(X, Sigmoid(X)).
+class SwishStep final : public OpKernel {
+ public:
+  SwishStep(std::unique_ptr<OpKernel> sigmoid, std::unique_ptr<OpKernel> mul)
+      : sigmoid_(std::move(sigmoid)), mul_(std::move(mul)) {}
+
+  Status Compute(KernelContext& ctx) const override {
+    const Value* x = ctx.input_value(0);
+    ASSIGN_OR_RETURN(Value s, RunStep(*sigmoid_, ctx, {x}));
+    ASSIGN_OR_RETURN(Value y, RunStep(*mul_, ctx, {x, &s}));
+    ctx.SetOutput(0, std::move(y));
+    return Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<OpKernel> sigmoid_, mul_;
+};
+
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> CreateStep(KernelFactory factory, const std::string& op_type,
@@ -122,6 +140,11 @@ StatusOr<std::unique_ptr<OpKernel>> CreateActivationStep(const KernelInfo& info,
     attrs["min"] = FloatAttribute(param(0, -inf));
     attrs["max"] = FloatAttribute(param(1, inf));
     return CreateStep(math::CreateClip, name, std::move(attrs), 6, 1, where);
+  }
+  if (name == "Swish") {
+    ASSIGN_OR_RETURN(auto sigmoid, CreateStep(math::CreateSigmoid, "Sigmoid", {}, 13, 1, where));
+    ASSIGN_OR_RETURN(auto mul, CreateStep(math::CreateMul, "Mul", {}, 14, 2, where));
+    return std::unique_ptr<OpKernel>(new SwishStep(std::move(sigmoid), std::move(mul)));
   }
   if (allow_gelu && (name == "Gelu" || name == "GeluTanh")) {
     attrs["approximate"] = StringAttribute(name == "Gelu" ? "none" : "tanh");

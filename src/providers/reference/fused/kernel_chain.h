@@ -26,7 +26,8 @@ StatusOr<Value> RunStep(const OpKernel& step, KernelContext& parent,
                         const std::vector<const Value*>& inputs);
 
 // The activation step named by the fused node's `activation` / `activation_params` attributes, or
-// nullptr for "" (none). Gelu/GeluTanh only when `allow_gelu`. Errors name the node.
+// nullptr for "" (none). Gelu/GeluTanh only when `allow_gelu`; Swish runs as the Sigmoid and Mul
+// kernels it stands for. Errors name the node.
 StatusOr<std::unique_ptr<OpKernel>> CreateActivationStep(const KernelInfo& info, bool allow_gelu);
 
 // The fused node's attributes without the activation ones (for the main step).
