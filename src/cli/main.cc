@@ -8,9 +8,10 @@
 #include "engine/thread_pool.h"
 
 int main(int argc, char** argv) {
-  // Idle OpenMP workers sleep instead of spinning (re-executes once with OMP_WAIT_POLICY set unless
-  // the environment already chose): spinning threads steal the cores of concurrent requests.
-  berth::UsePassiveOpenMpWaitPolicy(argv);
+  // Idle OpenMP workers spin only briefly, then sleep (re-executes once with OMP_WAIT_POLICY and
+  // GOMP_SPINCOUNT set unless the environment already chose): spinning threads steal the cores of
+  // concurrent requests.
+  berth::UseShortOpenMpSpin(argv);
   CLI::App app{"Berth: serve deep-learning models in production"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("berth ") + BERTH_VERSION);

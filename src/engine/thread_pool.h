@@ -70,10 +70,14 @@ int OpenMpMaxThreads();
 // requests' runs, other processes): a spinning or descheduled partner stalls every barrier. Measured
 // on the 2-core target while the machine was busy, ResNet-18 with 2 threads: p50 35-96 ms with
 // OMP_WAIT_POLICY=PASSIVE against 153-528 ms with the default (ONNX Runtime 67-128 ms in the same
-// minutes); MobileNetV2: 13-15 ms against 75-150 ms. So Berth runs with PASSIVE unless the user set a
-// policy, with a short spin first (GOMP_SPINCOUNT=1000, see thread_pool.cc). libgomp reads the variable only when it is loaded, so this sets it and re-executes the
-// program (/proc/self/exe with the same arguments); call it first thing in main(). Returns only if
-// nothing needed doing or the exec failed (then the program goes on with the default policy).
-void UsePassiveOpenMpWaitPolicy(char** argv);
+// minutes); MobileNetV2: 13-15 ms against 75-150 ms. A short spin before sleeping is still needed:
+// oneDNN calls follow each other within microseconds (see thread_pool.cc). So Berth sets
+// GOMP_SPINCOUNT=1000 with OMP_WAIT_POLICY=ACTIVE unless the user set a policy: libgomp caps the spin
+// at that count either way, and ACTIVE (unlike PASSIVE) keeps it when the process has more OpenMP
+// threads than CPUs, which a server always has (one team per thread that ever ran a model). libgomp
+// reads the variables only when it is loaded, so this sets them and re-executes the program
+// (/proc/self/exe with the same arguments); call it first thing in main(). Returns only if nothing
+// needed doing or the exec failed (then the program goes on with the default policy).
+void UseShortOpenMpSpin(char** argv);
 
 }  // namespace berth

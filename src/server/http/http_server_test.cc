@@ -140,6 +140,38 @@ TEST_F(HttpServerTest, ResponseHeaderCarriesIdsAndKeepsControlCharactersOut) {
   EXPECT_EQ(res.body(), R"({"live":true})");
 }
 
+// Bodies of 64 KiB and more are read straight into the request (not through Beast's body parser):
+// whole, in order with pipelined requests behind them, and a body cut short only ends its connection.
+TEST_F(HttpServerTest, LargeBodiesAreReadWholeAndInOrder) {
+  StartServer();
+  const std::string big = std::string(kEchoBody) + std::string(300000, ' ');  // trailing JSON whitespace
+  const std::string post = "POST /v2/models/echo/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                           std::to_string(big.size()) + "\r\n\r\n" + big;
+  {
+    Client client(server_->port());
+    const std::string live = "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+    net::write(client.socket(), net::buffer(post + post + live));
+    for (int i = 0; i < 2; ++i) {
+      auto res = client.Read();
+      EXPECT_EQ(res.result_int(), 200) << res.body();
+      EXPECT_NE(res.body().find("\"OUTPUT0\""), std::string::npos);
+    }
+    EXPECT_EQ(client.Read().body(), R"({"live":true})");
+  }
+  {
+    Client client(server_->port());
+    net::write(client.socket(), net::buffer(post.substr(0, post.size() / 2)));
+    client.socket().shutdown(tcp::socket::shutdown_send);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    beast::error_code ec;
+    bhttp::read(client.socket(), buffer, res, ec);
+    EXPECT_TRUE(ec) << "a request cut short got an answer: " << res.result_int();
+  }
+  Client after(server_->port());
+  EXPECT_EQ(after.Send(bhttp::verb::post, "/v2/models/echo/infer", big).result_int(), 200);
+}
+
 TEST_F(HttpServerTest, BodyTooLargeIs413) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;
@@ -149,6 +181,9 @@ TEST_F(HttpServerTest, BodyTooLargeIs413) {
   EXPECT_EQ(res.result_int(), 413);
   EXPECT_NE(res.body().find("larger than the limit of 1000 bytes"), std::string::npos);
   EXPECT_FALSE(res.keep_alive());
+  Client large(server_->port());  // past the size read without Beast's body parser, too
+  res = large.Send(bhttp::verb::post, "/v2/models/echo/infer", std::string(200000, ' '));
+  EXPECT_EQ(res.result_int(), 413);
 }
 
 TEST_F(HttpServerTest, ExpectContinueAndMalformedRequests) {

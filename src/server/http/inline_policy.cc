@@ -16,6 +16,11 @@ bool InlinePolicy::ShouldInline(std::string_view model, size_t body_bytes) const
   return average != nullptr && average->load(std::memory_order_relaxed) <= max_inline_us_;
 }
 
+bool InlinePolicy::ShouldParseHere(std::string_view model, size_t json_bytes) const {
+  if (max_inline_us_ <= 0 || model.empty() || json_bytes > max_inline_body_bytes_) return false;
+  return Find(model) != nullptr;
+}
+
 void InlinePolicy::Record(std::string_view model, int64_t micros) {
   if (max_inline_us_ <= 0 || model.empty()) return;
   std::atomic<int64_t>* average = Find(model);

@@ -7,7 +7,10 @@
 // model run on a network thread would stall every other connection on that thread (health
 // probes included). So each model's recent handling time is tracked (exponential moving average)
 // and requests for models that answer within `max_inline_us` run inline; others, requests for
-// models not measured yet, and large bodies go to the pool.
+// models not measured yet, and large bodies go to the pool. A slow model whose request is cheap to
+// parse (little JSON: a small body, or binary tensor data behind a small JSON header) is parsed on
+// the network thread and queued straight to the model's own worker: one hand-off fewer than going
+// through the pool, and the run still happens off the network thread.
 // Thread-safety: all methods may be called concurrently.
 
 #include <atomic>
@@ -27,6 +30,9 @@ class InlinePolicy {
       : max_inline_us_(max_inline_us), max_inline_body_bytes_(max_inline_body_bytes) {}
 
   bool ShouldInline(std::string_view model, size_t body_bytes) const;
+  // True when parsing this request here is cheap (`json_bytes`: the body, or the JSON header before
+  // binary tensor data) and `model` has answered before (known, so no load or lookup can block).
+  bool ShouldParseHere(std::string_view model, size_t json_bytes) const;
   // Records how long handling a request for `model` took (parse, run, render).
   void Record(std::string_view model, int64_t micros);
 
