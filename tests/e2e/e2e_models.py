@@ -25,7 +25,7 @@ IDENTITY_TYPES = {
 }
 
 SLOW_WIDTH = 512
-SLOW_LAYERS = 6
+SLOW_LAYERS = 24
 
 
 def save(repo, name, graph, version=1, config=None):

@@ -195,10 +195,14 @@ def test_sigterm_finishes_inflight_requests_then_exits_0(start_server, model_rep
     for t in threads:
         t.start()
     deadline = time.monotonic() + 30
+    pending = 0
     while time.monotonic() < deadline:
-        if metric(get(srv, "/metrics"), "berth_inference_pending_request_count", model="slow") == 3:
+        pending = metric(get(srv, "/metrics"), "berth_inference_pending_request_count", model="slow")
+        if pending == 3:
             break
         time.sleep(0.01)
+    # Otherwise the requests did not overlap (each took too little time here) and the test shows nothing.
+    assert pending == 3, f"never saw the 3 requests in flight together ({rows} rows per request)"
     srv.process.send_signal(signal.SIGTERM)
     for t in threads:
         t.join(timeout=60)
