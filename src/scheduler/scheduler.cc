@@ -51,6 +51,7 @@ struct Scheduler::State {
   std::deque<Pending> delayed;                   // guarded by mutex; timed out under DELAY
   int64_t queued = 0;                            // guarded by mutex
   int busy = 0;                                  // executions running (workers + direct); guarded by mutex
+  int direct_runners = 0;                        // direct runs that will take queued direct work; guarded by mutex
   bool stopping = false;                         // guarded by mutex
   uint64_t next_seq = 0;                         // guarded by mutex
 
@@ -161,6 +162,14 @@ struct Scheduler::State {
     }
     queued -= static_cast<int64_t>(taken.size());
     return taken;
+  }
+
+  // The request TakeFrontLocked(1) would take, or null.
+  const Pending* FrontLocked() const {
+    for (const std::deque<Pending>& queue : levels) {
+      if (!queue.empty()) return &queue.front();
+    }
+    return delayed.empty() ? nullptr : &delayed.front();
   }
 
   // Decides what to run next (see the header). Empty: wait until *wake_at (or new work).
@@ -450,6 +459,7 @@ Status Scheduler::Enqueue(SchedulerRequest request, SchedulerDone done) {
   }
 
   Pending pending;
+  bool wake_worker = true;
   if (config.dynamic_batching) pending.key = BatchKey(request.inputs, &pending.rows);
   if (pending.key.empty()) pending.rows = 1;
   if (timeout_us > 0) pending.deadline = request.arrival + std::chrono::microseconds(timeout_us);
@@ -464,16 +474,31 @@ Status Scheduler::Enqueue(SchedulerRequest request, SchedulerDone done) {
     if (pending.request.allow_direct && s.queued == 0 && s.busy < config.instances &&
         !config.dynamic_batching && !config.preserve_ordering) {
       ++s.busy;
+      ++s.direct_runners;
       pending.seq = s.next_seq++;
       lock.unlock();
       std::vector<Pending> batch;
       batch.push_back(std::move(pending));
       s.Run(std::move(batch));
       lock.lock();
+      // Combining: direct requests that queued behind this run (another thread found every instance
+      // busy) run here too, a few at most, rather than waking the worker for each: for a model that
+      // answers in microseconds the two thread wake-ups cost more than the run (bench/serve).
+      constexpr int kMaxCombined = 8;
+      for (int combined = 0; combined < kMaxCombined && !s.stopping; ++combined) {
+        const Pending* front = s.FrontLocked();
+        if (front == nullptr || !front->request.allow_direct || front->deadline <= Clock::now()) break;
+        std::vector<Pending> next = s.TakeFrontLocked(1);
+        lock.unlock();
+        s.QueueChanged(-1);
+        s.Run(std::move(next));
+        lock.lock();
+      }
+      --s.direct_runners;
       --s.busy;
-      const bool wake_worker = s.queued > 0;
+      const bool worker_needed = s.queued > 0;
       lock.unlock();
-      if (wake_worker) s.wake.notify_one();
+      if (worker_needed) s.wake.notify_one();
       return Status::Ok();
     }
     std::deque<Pending>& queue = s.levels[level_index];
@@ -482,11 +507,13 @@ Status Scheduler::Enqueue(SchedulerRequest request, SchedulerDone done) {
                                std::to_string(policy.max_queue_size) + ")");
     }
     pending.seq = s.next_seq++;
+    // A direct run in progress takes direct work when it finishes (or wakes the worker then).
+    wake_worker = !(pending.request.allow_direct && s.direct_runners > 0);
     queue.push_back(std::move(pending));
     ++s.queued;
     s.QueueChanged(1);  // under the lock: a worker's -1 cannot come first
   }
-  s.wake.notify_one();
+  if (wake_worker) s.wake.notify_one();
   if (timeout_us > 0) s.reaper_wake.notify_one();
   return Status::Ok();
 }

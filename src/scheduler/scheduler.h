@@ -77,6 +77,9 @@ struct SchedulerRequest {
   // The caller may run the model itself: when nothing is queued, an instance is idle and the model
   // neither batches nor preserves ordering, Enqueue executes the request on the calling thread and
   // calls `done` before returning (for cheap models the hand-off to a worker costs more than the run).
+  // A direct request that finds every instance busy with a direct run queues without waking the
+  // worker: that run takes it when it finishes (up to 8 such requests), so it may complete on another
+  // caller's thread.
   bool allow_direct = false;
 };
 

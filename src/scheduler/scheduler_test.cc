@@ -401,6 +401,54 @@ TEST(Scheduler, DirectRunUsesTheCallersThreadOnlyWhenAnInstanceIsIdle) {
   EXPECT_TRUE(done.at(1).ok());
 }
 
+// A direct request that finds the instance busy with another direct run is taken by that run when it
+// finishes (no worker wake-up), still one execution at a time; a request that may not run directly
+// is left to the worker.
+TEST(Scheduler, DirectRunTakesDirectRequestsQueuedBehindIt) {
+  FakeModel model;
+  SchedulerConfig config;
+  config.model_name = "m";
+  config.instances = 1;
+  auto scheduler = Make(config, model);
+  model.Close();
+
+  std::mutex mutex;
+  std::map<int, std::thread::id> ran_on;
+  Completions done;
+  auto record = [&](int id) {
+    SchedulerDone inner = done.Add(id);
+    return [&, id, inner](StatusOr<SchedulerResult> result) {
+      {
+        std::lock_guard lock(mutex);
+        ran_on[id] = std::this_thread::get_id();
+      }
+      inner(std::move(result));
+    };
+  };
+  std::thread::id first_thread;
+  std::thread first([&] {
+    first_thread = std::this_thread::get_id();
+    SchedulerRequest request = Request(1, 0);
+    request.allow_direct = true;
+    ASSERT_TRUE(scheduler->Enqueue(std::move(request), record(0)).ok());
+  });
+  ASSERT_TRUE(model.WaitStarted(1));
+  SchedulerRequest direct = Request(1, 1);
+  direct.allow_direct = true;
+  ASSERT_TRUE(scheduler->Enqueue(std::move(direct), record(1)).ok());  // queues behind the direct run
+  ASSERT_TRUE(scheduler->Enqueue(Request(1, 2), record(2)).ok());      // not direct: the worker's
+  EXPECT_EQ(scheduler->QueuedRequests(), 2);
+  model.Open();
+  first.join();
+  ASSERT_TRUE(done.Wait(3));
+  EXPECT_EQ(model.max_running(), 1);
+  for (int id = 0; id < 3; ++id) EXPECT_TRUE(done.at(id).ok()) << id;
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(ran_on[0], first_thread);
+  EXPECT_EQ(ran_on[1], first_thread);
+  EXPECT_NE(ran_on[2], first_thread);
+}
+
 TEST(Scheduler, DirectRunIsNotUsedWithDynamicBatching) {
   FakeModel model;
   auto scheduler = Make(Batching(8, 1000), model);
