@@ -5,7 +5,6 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "engine/onnx/onnx_import.h"
 #include "engine/thread_pool.h"
 
 int main(int argc, char** argv) {
@@ -25,10 +24,6 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  }
-  // The commands that load models: ONNX's schema registry builds while they read flags and files.
-  for (const char* loads : {"run", "serve", "bench"}) {
-    if (app.get_subcommand(loads)->parsed()) berth::PrepareOnnxSchemas();
   }
   for (auto& [sub, runner] : runners)
     if (sub->parsed()) return runner();

@@ -27,11 +27,6 @@ struct ImportOptions {
 };
 
 StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const ImportOptions& options);
-
-// Starts building ONNX's operator schema registry (~7 ms) on a background thread, once per process,
-// so that the first model load does not wait for it (as ONNX Runtime builds its registry when its
-// environment is created, before any session). Optional: importing builds it anyway when needed.
-void PrepareOnnxSchemas();
 // The same from a file: the main graph's initializer data is read from the file straight into the
 // tensors (never held twice), so loading needs little more memory than the weights themselves.
 StatusOr<std::shared_ptr<Model>> ImportOnnxModelFile(const std::string& path, const ImportOptions& options);
