@@ -13,18 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstring>
 #include <functional>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "engine/kernel_registry.h"
 #include "engine/onnx/raw_data_scan.h"
+#include "engine/onnx/simple_shape_inference.h"
 #include "engine/onnx/tensor_proto.h"
 
 namespace berth {
@@ -230,36 +229,15 @@ void StripInitializerData(onnx::GraphProto* graph) {
 // initializer data; the parent merges the value_info. Any failure leaves the model as it was.
 // The schema registry is built in this process before forking, so the child (and every later load)
 // finds it ready instead of building its own copy each time: the MLP of bench/engine spent 7.8 ms in
-// the child before, 1.7 ms after. The build itself (~6 ms, once per process) runs on a helper thread
-// while the first load reads and parses its file (RegistryBuildScope): import 12-13 -> 9-10 ms.
-std::atomic<bool> schema_registry_built{false};
-
+// the child before, 1.7 ms after (the build itself, ~6 ms and ~6 MiB, is then paid once per process;
+// graphs that InferSimpleShapes covers never need it).
 void BuildSchemaRegistry() {
   static const bool built = [] {
     (void)onnx::OpSchemaRegistry::Schema("Relu", 14, "");  // the first lookup builds the schema map
-    schema_registry_built.store(true);
     return true;
   }();
   (void)built;
 }
-
-// Starts the build on a helper thread if it has not happened yet, and joins it when the import ends
-// (so no thread outlives the import; a process exiting with a build running would destroy ONNX's
-// statics under it).
-class RegistryBuildScope {
- public:
-  RegistryBuildScope() {
-    if (!schema_registry_built.load()) helper_ = std::thread(BuildSchemaRegistry);
-  }
-  ~RegistryBuildScope() {
-    if (helper_.joinable()) helper_.join();
-  }
-  RegistryBuildScope(const RegistryBuildScope&) = delete;
-  RegistryBuildScope& operator=(const RegistryBuildScope&) = delete;
-
- private:
-  std::thread helper_;
-};
 
 void RunShapeInference(onnx::ModelProto* model) {
   constexpr int kTimeoutMs = 20000;
@@ -559,7 +537,6 @@ StatusOr<std::shared_ptr<Model>> ImportOnnxModel(std::string_view bytes, const I
 }
 
 StatusOr<std::shared_ptr<Model>> ImportOnnxModelFile(const std::string& path, const ImportOptions& options) {
-  RegistryBuildScope registry_build;
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return NotFound("cannot open model file '" + path + "': " + std::strerror(errno));
   struct stat st {};
@@ -619,7 +596,8 @@ StatusOr<std::shared_ptr<Model>> ImportParsed(onnx::ModelProto proto, const Impo
     if (onnx_opset->second < 1) return InvalidArgument("invalid ai.onnx opset version " + std::to_string(onnx_opset->second));
   }
 
-  if (options.infer_shapes) RunShapeInference(&proto);
+  // Plain feed-forward graphs (tabular models) are typed here; the rest by ONNX's shape inference.
+  if (options.infer_shapes && !InferSimpleShapes(proto.mutable_graph())) RunShapeInference(&proto);
 
   LocalFunctions locals;
   for (const auto& fn : proto.functions()) locals[{fn.domain(), fn.name()}] = &fn;
