@@ -287,7 +287,7 @@ StatusOr<InferenceRequest> ToRequestImpl(const inference::ModelInferRequest& in,
             std::to_string(numel) + " BYTES elements of shape " + ShapeToString(shape) +
             " need at least " + std::to_string(4 * numel) + " bytes (4 per length)");
       }
-      Tensor tensor(*dtype, shape);
+      Tensor tensor = Tensor::Uninitialized(*dtype, shape);  // sizes checked: every element is written
       RETURN_IF_ERROR(FillFromRaw(bytes, tensor, where));
       request.inputs.push_back(InferTensor{input.name(), std::move(tensor)});
       continue;
@@ -308,7 +308,7 @@ StatusOr<InferenceRequest> ToRequestImpl(const inference::ModelInferRequest& in,
         message += " (no contents and no raw_input_contents)";
       return InvalidArgument(message);
     }
-    Tensor tensor(*dtype, shape);
+    Tensor tensor = Tensor::Uninitialized(*dtype, shape);  // field.size == numel: every element is written
     RETURN_IF_ERROR(FillFromContents(input.contents(), tensor, where));
     request.inputs.push_back(InferTensor{input.name(), std::move(tensor)});
   }

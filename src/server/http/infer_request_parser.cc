@@ -565,7 +565,8 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
                                " bytes of binary data remain in the body");
       }
       RETURN_IF_ERROR(CheckBinarySize(static_cast<size_t>(*binary_size), *dtype, shape, where));
-      Tensor tensor(*dtype, shape);
+      // Every element is written below (the size was just checked), so no zero-fill first.
+      Tensor tensor = Tensor::Uninitialized(*dtype, shape);
       RETURN_IF_ERROR(
           FillFromBinary(binary.substr(0, static_cast<size_t>(*binary_size)), tensor, where));
       binary.remove_prefix(static_cast<size_t>(*binary_size));
@@ -578,7 +579,7 @@ StatusOr<ParsedInferRequest> ParseImpl(std::string_view body, std::optional<size
                                " elements but shape " + ShapeToString(shape) + " needs " +
                                std::to_string(NumElements(shape)));
       }
-      Tensor tensor(*dtype, shape);
+      Tensor tensor = Tensor::Uninitialized(*dtype, shape);  // every element is written (count checked)
       RETURN_IF_ERROR(FillFromJson(*data, tensor, where));
       request.inputs.push_back(InferTensor{std::string(input_name), std::move(tensor)});
     }
