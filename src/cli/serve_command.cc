@@ -34,6 +34,7 @@ struct ServeFlags {
   int http_thread_count = 0;
   int http_infer_thread_count = 0;
   int64_t http_inline_infer_max_us = 200;
+  int64_t http_alone_infer_max_us = 50'000;
   int64_t async_max_jobs = 1024;
   int async_job_ttl_secs = 600;
   int64_t max_body_bytes = int64_t{64} << 20;
@@ -97,6 +98,7 @@ int Serve(const ServeFlags& f) {
   http_options.io_threads = f.http_thread_count;
   http_options.worker_threads = f.http_infer_thread_count;
   http_options.max_inline_infer_us = f.http_inline_infer_max_us;
+  http_options.max_alone_inline_us = f.http_alone_infer_max_us;
   http_options.async_jobs.max_jobs = static_cast<size_t>(f.async_max_jobs);
   http_options.async_jobs.ttl = std::chrono::seconds(f.async_job_ttl_secs);
   http_options.max_body_bytes = static_cast<size_t>(f.max_body_bytes);
@@ -220,6 +222,12 @@ CommandRunner AddServeCommand(CLI::App& app) {
   sub->add_option("--http-inline-infer-max-us", f.http_inline_infer_max_us,
                   "Models answering within this many µs run on the connection's thread, saving two "
                   "thread hand-offs; 0 = always use the inference threads")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--http-alone-infer-max-us", f.http_alone_infer_max_us,
+                  "A connection alone on its network thread runs models answering within this many µs "
+                  "on that thread when the model is idle (a connection accepted there meanwhile waits "
+                  "that long at most); 0 = never")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--async-max-jobs", f.async_max_jobs,

@@ -61,7 +61,7 @@ struct Shared {
         jobs(s, o.async_jobs),
         router(s, o.parse, &jobs),
         workers(w),
-        inline_policy(o.max_inline_infer_us) {}
+        inline_policy(o.max_inline_infer_us, 64 * 1024, o.max_alone_inline_us) {}
 
   InferenceServer& server;
   const HttpServerOptions options;
@@ -70,6 +70,9 @@ struct Shared {
   net::thread_pool::executor_type workers;
   InlinePolicy inline_policy;
   std::unique_ptr<PayloadLogger> payload_logger;  // null when payload logging is off
+
+  // Open connections per network thread (index of its io_context); sized once at start.
+  std::unique_ptr<std::atomic<int>[]> connections_per_thread;
 
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> request_counter{0};
@@ -123,12 +126,14 @@ size_t JsonBytes(const Request& request) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared, uint64_t id)
-      : stream_(std::move(socket)), shared_(std::move(shared)), id_(id) {
+  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared, uint64_t id, size_t thread)
+      : stream_(std::move(socket)), shared_(std::move(shared)), id_(id), thread_(thread) {
     shared_->server.metrics().AddOpenConnections("http", 1);
+    shared_->connections_per_thread[thread_].fetch_add(1);
   }
 
   ~Session() {
+    shared_->connections_per_thread[thread_].fetch_sub(1);
     if (in_request_) shared_->AddActive(-1);
     shared_->server.metrics().AddOpenConnections("http", -1);
     std::lock_guard lock(shared_->sessions_mutex);
@@ -281,8 +286,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return HandleAsync(/*allow_direct=*/true);
     }
     if (shared_->inline_policy.ShouldParseHere(model, JsonBytes(request_))) {
-      // A slow model but a cheap parse: parse here and queue to the model's worker directly.
-      return HandleAsync(/*allow_direct=*/false);
+      // A slow model but a cheap parse: parse here and queue to the model's worker directly, or run
+      // it here (instance idle) when no other connection shares this thread.
+      const bool alone = shared_->connections_per_thread[thread_].load() == 1 &&
+                         shared_->inline_policy.ShouldRunAlone(model);
+      return HandleAsync(/*allow_direct=*/alone);
     }
     // Unknown models, large JSON bodies, model loads, long polls: off the network thread.
     net::post(shared_->workers, [self = shared_from_this()] { self->HandleAsync(/*allow_direct=*/false); });
@@ -457,6 +465,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   std::shared_ptr<Shared> shared_;
   const uint64_t id_;
+  const size_t thread_;  // index of the network thread (io_context) this connection runs on
   State state_ = State::kIdle;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -484,6 +493,7 @@ class HttpServerImpl final : public HttpServer {
         acceptor_(contexts_[0]->get_executor()),
         retry_timer_(acceptor_.get_executor()) {
     for (auto& ioc : contexts_) work_.push_back(net::make_work_guard(*ioc));
+    shared_->connections_per_thread = std::make_unique<std::atomic<int>[]>(contexts_.size());
   }
 
   ~HttpServerImpl() override { Stop(); }
@@ -572,9 +582,10 @@ class HttpServerImpl final : public HttpServer {
 
   void DoAccept() {
     // Connections are spread round-robin over the threads' own io_contexts.
-    net::io_context& ioc = *contexts_[next_context_++ % contexts_.size()];
+    const size_t thread = next_context_++ % contexts_.size();
+    net::io_context& ioc = *contexts_[thread];
     acceptor_.async_accept(
-        ioc, [this](beast::error_code ec, tcp::socket socket) {
+        ioc, [this, thread](beast::error_code ec, tcp::socket socket) {
           if (!acceptor_.is_open()) return;
           if (ec) {
             // Out of file descriptors and the like: log, back off briefly, try again.
@@ -590,7 +601,7 @@ class HttpServerImpl final : public HttpServer {
             std::lock_guard lock(shared_->sessions_mutex);
             id = shared_->next_session_id++;
           }
-          auto session = std::make_shared<Session>(std::move(socket), shared_, id);
+          auto session = std::make_shared<Session>(std::move(socket), shared_, id, thread);
           {
             std::lock_guard lock(shared_->sessions_mutex);
             shared_->sessions[id] = session;

@@ -34,6 +34,11 @@ struct HttpServerOptions {
   // Inference for models that recently answered within this many µs runs on the network thread
   // (see inline_policy.h); 0 sends every inference to the worker pool.
   int64_t max_inline_infer_us = 200;
+  // A connection that is the only one on its network thread runs models that answer within this
+  // many µs on that thread too, when the model's instance is idle (no hand-off to the model's worker
+  // and back: ~0.1 ms each here). A connection accepted onto that thread meanwhile waits at most
+  // about that long. 0 turns it off.
+  int64_t max_alone_inline_us = 50'000;
   size_t max_body_bytes = size_t{64} << 20;
   size_t max_header_bytes = size_t{64} << 10;
   std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};

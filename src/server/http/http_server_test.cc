@@ -172,6 +172,26 @@ TEST_F(HttpServerTest, LargeBodiesAreReadWholeAndInOrder) {
   EXPECT_EQ(after.Send(bhttp::verb::post, "/v2/models/echo/infer", big).result_int(), 200);
 }
 
+// A connection alone on its network thread may run a slow-but-not-too-slow model right there
+// (InferenceRequest::allow_direct); once another connection shares the thread it may not.
+TEST_F(HttpServerTest, AloneConnectionMayRunModelsOnItsThread) {
+  core_.sleep_ms = 2;  // "sleepy" takes ~2 ms: above the 200 us inline bound, below the alone bound
+  StartServer();       // two network threads; connections go to them in turn: a, b, c -> 0, 1, 0
+  Client a(server_->port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(a.Send(bhttp::verb::post, "/v2/models/sleepy/infer", kEchoBody).result_int(), 200);
+  }
+  EXPECT_EQ(core_.direct_requests.load(), 2);  // the first one taught the server how slow it is
+  Client b(server_->port());
+  Client c(server_->port());
+  ASSERT_EQ(b.Send(bhttp::verb::get, "/v2/health/live").result_int(), 200);
+  ASSERT_EQ(c.Send(bhttp::verb::get, "/v2/health/live").result_int(), 200);  // now shares a's thread
+  ASSERT_EQ(a.Send(bhttp::verb::post, "/v2/models/sleepy/infer", kEchoBody).result_int(), 200);
+  EXPECT_EQ(core_.direct_requests.load(), 2);
+  ASSERT_EQ(b.Send(bhttp::verb::post, "/v2/models/sleepy/infer", kEchoBody).result_int(), 200);
+  EXPECT_EQ(core_.direct_requests.load(), 3);  // b is alone on the other thread
+}
+
 TEST_F(HttpServerTest, BodyTooLargeIs413) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;

@@ -21,6 +21,12 @@ bool InlinePolicy::ShouldParseHere(std::string_view model, size_t json_bytes) co
   return Find(model) != nullptr;
 }
 
+bool InlinePolicy::ShouldRunAlone(std::string_view model) const {
+  if (max_alone_inline_us_ <= 0 || model.empty()) return false;
+  const std::atomic<int64_t>* average = Find(model);
+  return average != nullptr && average->load(std::memory_order_relaxed) <= max_alone_inline_us_;
+}
+
 void InlinePolicy::Record(std::string_view model, int64_t micros) {
   if (max_inline_us_ <= 0 || model.empty()) return;
   std::atomic<int64_t>* average = Find(model);

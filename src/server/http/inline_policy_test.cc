@@ -56,5 +56,18 @@ TEST(InlinePolicyTest, ZeroDisablesInlining) {
   EXPECT_FALSE(policy.ShouldInline("m", 0));
 }
 
+TEST(InlinePolicyTest, ModelsUpToTheAloneBoundMayRunOnALoneConnectionsThread) {
+  InlinePolicy policy(/*max_inline_us=*/200, 64 * 1024, /*max_alone_inline_us=*/50'000);
+  EXPECT_FALSE(policy.ShouldRunAlone("resnet"));  // not measured yet
+  policy.Record("resnet", 13'000);
+  EXPECT_FALSE(policy.ShouldInline("resnet", 100));
+  EXPECT_TRUE(policy.ShouldRunAlone("resnet"));
+  policy.Record("bert", 900'000);
+  EXPECT_FALSE(policy.ShouldRunAlone("bert"));
+  InlinePolicy off(200, 64 * 1024, 0);
+  off.Record("resnet", 13'000);
+  EXPECT_FALSE(off.ShouldRunAlone("resnet"));
+}
+
 }  // namespace
 }  // namespace berth::http

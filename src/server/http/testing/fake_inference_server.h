@@ -9,7 +9,9 @@
 //   "broken"  version 1: known but not ready (inference answers Unavailable).
 // Thread-safety: as InferenceServer.
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -25,6 +27,7 @@ class FakeInferenceServer : public InferenceServer {
  public:
   std::atomic<int> sleep_ms{200};
   std::atomic<bool> ready{true};
+  std::atomic<int> direct_requests{0};  // inferences whose front end allowed a run on its thread
 
   bool IsLive() const override { return true; }
   bool IsReady() const override { return ready.load() && !draining_.load(); }
@@ -65,9 +68,15 @@ class FakeInferenceServer : public InferenceServer {
       return Unavailable("model '" + request.model_name + "' is not ready");
     }
     Inflight guard(this);
+    if (request.allow_direct) ++direct_requests;
+    const auto started = std::chrono::steady_clock::now();
     if (request.model_name == "sleepy")
       std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms.load()));
     InferenceResponse response;
+    // Reported like a real model's run time (the HTTP front end's inline policy learns from it).
+    response.timings.compute_infer_us = std::max<int64_t>(
+        1, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+               .count());
     response.model_name = request.model_name;
     response.model_version = 1;
     response.id = request.id;
