@@ -490,9 +490,11 @@ class HttpServerImpl final : public HttpServer {
       : workers_(static_cast<size_t>(worker_threads)),
         shared_(std::make_shared<Shared>(server, options, workers_.get_executor())),
         contexts_(MakeContexts(io_threads)),
-        acceptor_(contexts_[0]->get_executor()),
+        accept_context_(std::make_unique<net::io_context>(1)),
+        acceptor_(accept_context_->get_executor()),
         retry_timer_(acceptor_.get_executor()) {
     for (auto& ioc : contexts_) work_.push_back(net::make_work_guard(*ioc));
+    work_.push_back(net::make_work_guard(*accept_context_));
     shared_->connections_per_thread = std::make_unique<std::atomic<int>[]>(contexts_.size());
   }
 
@@ -516,6 +518,7 @@ class HttpServerImpl final : public HttpServer {
     port_ = acceptor_.local_endpoint().port();
     DoAccept();
     for (auto& ioc : contexts_) threads_.emplace_back([ioc = ioc.get()] { ioc->run(); });
+    threads_.emplace_back([ioc = accept_context_.get()] { ioc->run(); });
     return Status::Ok();
   }
 
@@ -561,6 +564,7 @@ class HttpServerImpl final : public HttpServer {
     for (const auto& session : LiveSessions()) session->ForceClose();
     work_.clear();
     for (auto& ioc : contexts_) ioc->stop();  // what the closes did not finish is destroyed with them
+    accept_context_->stop();
     for (std::thread& t : threads_) t.join();
     workers_.join();
   }
@@ -623,6 +627,9 @@ class HttpServerImpl final : public HttpServer {
   net::thread_pool workers_;
   std::shared_ptr<Shared> shared_;
   std::vector<std::unique_ptr<net::io_context>> contexts_;
+  // The acceptor has a thread of its own: accepting never waits behind a connection's work on a
+  // network thread (a model run there, see InlinePolicy).
+  std::unique_ptr<net::io_context> accept_context_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
