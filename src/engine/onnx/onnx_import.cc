@@ -106,20 +106,6 @@ bool HasKernel(const KernelRegistry* registry, const onnx::NodeProto& node, cons
   return registry && registry->Find(node.domain(), node.op_type(), OpsetFor(opsets, node.domain())) != nullptr;
 }
 
-// Types of values known in the graph (inputs, initializers, value_info) for context-dependent functions.
-std::unordered_map<std::string, onnx::TypeProto> KnownTypes(const onnx::GraphProto& g) {
-  std::unordered_map<std::string, onnx::TypeProto> types;
-  for (const auto& vi : g.input()) types[vi.name()] = vi.type();
-  for (const auto& vi : g.value_info()) types[vi.name()] = vi.type();
-  for (const auto& vi : g.output()) types[vi.name()] = vi.type();
-  for (const auto& init : g.initializer()) {
-    onnx::TypeProto t;
-    t.mutable_tensor_type()->set_elem_type(init.data_type());
-    for (int64_t d : init.dims()) t.mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
-    types[init.name()] = t;
-  }
-  return types;
-}
 
 // One pass over a graph (and its subgraphs): replaces nodes without a kernel by their function body
 // when one is available. Returns the number of nodes expanded.
@@ -222,11 +208,6 @@ void StripInitializerData(onnx::GraphProto* graph) {
   }
 }
 
-// Runs libonnx's shape inference in a forked child process. Its inference functions trust the model
-// (our fuzzer crashed them through corrupted Scan and ConvTranspose attributes), and a model file is
-// untrusted input: a crash or hang there must cost only the inferred types, never the server.
-// The child gets a copy of the model for free (fork), infers, and sends back the model without
-// initializer data; the parent merges the value_info. Any failure leaves the model as it was.
 // The schema registry is built in this process before forking, so the child (and every later load)
 // finds it ready instead of building its own copy each time: the MLP of bench/engine spent 7.8 ms in
 // the child before, 1.7 ms after (the build itself, ~6 ms and ~6 MiB, is then paid once per process;
@@ -239,6 +220,11 @@ void BuildSchemaRegistry() {
   (void)built;
 }
 
+// Runs libonnx's shape inference in a forked child process. Its inference functions trust the model
+// (our fuzzer crashed them through corrupted Scan and ConvTranspose attributes), and a model file is
+// untrusted input: a crash or hang there must cost only the inferred types, never the server.
+// The child gets a copy of the model for free (fork), infers, and sends back the model without
+// initializer data; the parent merges the value_info. Any failure leaves the model as it was.
 void RunShapeInference(onnx::ModelProto* model) {
   constexpr int kTimeoutMs = 20000;
   BuildSchemaRegistry();

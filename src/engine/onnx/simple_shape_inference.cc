@@ -1,9 +1,9 @@
 #include "engine/onnx/simple_shape_inference.h"
 
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace berth {
@@ -34,7 +34,7 @@ int64_t IntAttribute(const onnx::NodeProto& node, const std::string& name, int64
   return fallback;
 }
 
-// A known tensor type with a shape of `rank` dimensions (each a number, a name, or unknown).
+// A 2-D tensor type [rows, cols] (each dimension a number, a name, or unknown).
 onnx::TypeProto Matrix(int32_t elem_type, const onnx::TensorShapeProto::Dimension& rows,
                        const onnx::TensorShapeProto::Dimension& cols) {
   onnx::TypeProto t;
@@ -47,7 +47,7 @@ onnx::TypeProto Matrix(int32_t elem_type, const onnx::TensorShapeProto::Dimensio
 
 // The output type of `node` from its inputs' types, or nullopt when this file does not know it.
 std::optional<onnx::TypeProto> OutputType(const onnx::NodeProto& node,
-                                          const std::map<std::string, onnx::TypeProto>& types) {
+                                          const std::unordered_map<std::string, onnx::TypeProto>& types) {
   if (!node.domain().empty() && node.domain() != "ai.onnx") return std::nullopt;
   if (node.input_size() < 1) return std::nullopt;
   auto in = [&](int i) -> const onnx::TypeProto* {
@@ -80,17 +80,23 @@ std::optional<onnx::TypeProto> OutputType(const onnx::NodeProto& node,
 
 }  // namespace
 
-bool InferSimpleShapes(onnx::GraphProto* graph) {
-  std::map<std::string, onnx::TypeProto> types;
-  for (const auto& vi : graph->input()) types[vi.name()] = vi.type();
-  for (const auto& vi : graph->value_info()) types[vi.name()] = vi.type();
-  for (const auto& init : graph->initializer()) {
+std::unordered_map<std::string, onnx::TypeProto> KnownTypes(const onnx::GraphProto& graph) {
+  std::unordered_map<std::string, onnx::TypeProto> types;
+  for (const auto& vi : graph.input()) types[vi.name()] = vi.type();
+  for (const auto& vi : graph.value_info()) types[vi.name()] = vi.type();
+  for (const auto& vi : graph.output()) types[vi.name()] = vi.type();
+  for (const auto& init : graph.initializer()) {
     onnx::TypeProto t;
     t.mutable_tensor_type()->set_elem_type(init.data_type());
-    auto* shape = t.mutable_tensor_type()->mutable_shape();
-    for (int64_t d : init.dims()) shape->add_dim()->set_dim_value(d);
+    for (int64_t d : init.dims()) t.mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
     types[init.name()] = t;
   }
+  return types;
+}
+
+bool InferSimpleShapes(onnx::GraphProto* graph) {
+  // Outputs are produced by nodes, which overwrite these declared types before anyone reads them.
+  std::unordered_map<std::string, onnx::TypeProto> types = KnownTypes(*graph);
   std::set<std::string> graph_outputs;
   for (const auto& vi : graph->output()) graph_outputs.insert(vi.name());
 

@@ -8,6 +8,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <string>
+#include <unordered_map>
+
 namespace berth {
 
 // If every node of `graph` (which must have no subgraphs) is one of the operators above, in the
@@ -15,5 +18,9 @@ namespace berth {
 // node output that is not a graph output and returns true. Otherwise leaves `graph` unchanged and
 // returns false (then ONNX's shape inference is the one to run).
 bool InferSimpleShapes(onnx::GraphProto* graph);
+
+// Types of the values the graph declares: inputs, value_info, outputs and initializers (with their
+// dimensions).
+std::unordered_map<std::string, onnx::TypeProto> KnownTypes(const onnx::GraphProto& graph);
 
 }  // namespace berth

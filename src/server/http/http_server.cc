@@ -114,14 +114,10 @@ Response PlainError(bhttp::status status, const std::string& message) {
 // The JSON part of an inference body: all of it, or the header before binary tensor data. A bad
 // header length counts as the whole body (the parser then words the error).
 size_t JsonBytes(const Request& request) {
-  const size_t body = request.body().size();
   auto h = request.find("Inference-Header-Content-Length");
-  if (h == request.end()) return body;
-  size_t length = 0;
-  const std::string_view text(h->value().data(), h->value().size());
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
-  if (ec != std::errc() || end != text.data() + text.size() || length > body) return body;
-  return length;
+  if (h == request.end()) return request.body().size();
+  StatusOr<size_t> length = ParseInferenceHeaderLength(ToStd(h->value()), request.body().size());
+  return length.ok() ? *length : request.body().size();
 }
 
 class Session : public std::enable_shared_from_this<Session> {
