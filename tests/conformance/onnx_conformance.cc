@@ -226,7 +226,12 @@ int main(int argc, char** argv) {
       bool listed = expected.count(name) > 0;
       if (reason.empty()) {
         ++passed;
-        if (listed) {
+        // A random operator's draws can match numpy's by chance (test_bernoulli: 10 draws, about 1
+        // run in 5 here): its pass says nothing, so the list keeps it and the run does not fail.
+        const bool random = listed && expected[name].find("random output") != std::string::npos;
+        if (random) {
+          std::cout << "pass by chance " << name << " (random output; stays listed)\n";
+        } else if (listed) {
           ++unexpected_pass;
           std::cout << "UNEXPECTED PASS " << name << " (take it off the expected-failure list)\n";
         } else if (verbose) {
