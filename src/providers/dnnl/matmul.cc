@@ -29,6 +29,24 @@ dims PadTo(const Shape& s, size_t rank) {
   return out;
 }
 
+// The SmallMatMul epilogue doing what `config` asks after the product; false if the node's
+// arithmetic is not one SmallMatMul does (transposed A, alpha, an activation it lacks).
+bool SmallEpilogueFor(const MatMulConfig& config, SmallMatMulEpilogue* epilogue) {
+  if (config.gemm && (config.trans_a || config.alpha != 1.0f)) return false;
+  using A = Activation::Kind;
+  using E = SmallMatMulEpilogue::Kind;
+  switch (config.activation.kind) {
+    case A::kNone: epilogue->kind = E::kNone; return true;
+    case A::kRelu: epilogue->kind = E::kRelu; return true;
+    case A::kLeakyRelu: epilogue->kind = E::kLeakyRelu; break;
+    case A::kClip: epilogue->kind = E::kClip; break;
+    default: return false;
+  }
+  epilogue->alpha = config.activation.alpha;
+  epilogue->beta = config.activation.beta;
+  return true;
+}
+
 }  // namespace
 
 MatMulDnnl::MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config,
@@ -42,6 +60,11 @@ MatMulDnnl::MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config,
   const int64_t K = trans ? b_shape_[1] : b_shape_[0];
   const int64_t N = trans ? b_shape_[0] : b_shape_[1];
   b_user_ = StridedDesc({K, N}, trans ? dims{1, K} : dims{N, 1});
+  if (K * N <= kSmallMatMulMaxWeights && SmallEpilogueFor(config_, &small_epilogue_)) {
+    small_b_ = std::make_unique<const SmallMatMulWeights>(PackSmallMatMulWeights(
+        constant_b->data<float>(), K, N, trans ? 1 : N, trans ? K : 1));
+    return;
+  }
   // oneDNN's blocked weights layout depends on K and N only (not on M, the batch), so one pack made
   // now serves every input shape; a primitive that wants another layout reorders from it.
   try {
@@ -56,7 +79,7 @@ MatMulDnnl::MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config,
 }
 
 void MatMulDnnl::ConstantInputReleased(int i) {
-  if (i != 1 || !prepacked_) return;
+  if (i != 1 || !(prepacked_ || small_b_)) return;
   constant_b_ = Tensor();
   b_released_ = true;
 }
@@ -211,6 +234,12 @@ std::shared_ptr<const PackedWeights> MatMulDnnl::PackB(const dnnl::memory::desc&
 }
 
 StatusOr<Tensor> MatMulDnnl::UnpackB() const {
+  if (small_b_) {
+    Tensor b = Tensor::Uninitialized(DataType::kFloat32, b_shape_);
+    const bool trans = config_.gemm && config_.trans_b;
+    UnpackSmallMatMulWeights(*small_b_, b.data<float>(), trans ? 1 : small_b_->N, trans ? small_b_->K : 1);
+    return b;
+  }
   std::shared_ptr<const PackedWeights> pack;
   {
     std::lock_guard<std::mutex> lock(pack_mu_);
@@ -309,10 +338,59 @@ class ReplacedInputContext final : public KernelContext {
 
 }  // namespace
 
+bool MatMulDnnl::ComputeSmall(KernelContext& ctx, const Tensor& a, const Tensor* c) const {
+  const int64_t K = small_b_->K, N = small_b_->N;
+  if (a.dtype() != DataType::kFloat32 || a.rank() == 0 || a.shape().back() != K) return false;
+  if (config_.gemm && a.rank() != 2) return false;
+  const int64_t M = a.numel() / K;
+  // C (Gemm) or the bias (FusedMatMul): a row of N added to every output row goes in as the kernel's
+  // bias; Gemm's other broadcasts of C are added, times beta, after the product.
+  const float* bias = nullptr;
+  const Tensor* added_c = nullptr;
+  if (c != nullptr && (!config_.gemm || config_.beta != 0.0f)) {
+    if (c->dtype() != DataType::kFloat32) return false;
+    const Shape& cs = c->shape();
+    const bool row = (cs.size() == 1 && cs[0] == N) || (cs.size() == 2 && cs[0] == 1 && cs[1] == N);
+    if (row && (!config_.gemm || config_.beta == 1.0f)) {
+      bias = c->data<float>();
+    } else if (config_.gemm && cs.size() <= 2 && (cs.size() < 2 || cs[0] == 1 || cs[0] == M) &&
+               (cs.empty() || cs.back() == 1 || cs.back() == N)) {
+      added_c = c;
+    } else {
+      return false;
+    }
+  }
+  Shape output(a.shape().begin(), a.shape().end() - 1);
+  output.push_back(N);
+  Tensor* y = ctx.AllocateOutputUninitialized(0, DataType::kFloat32, std::move(output));
+  float* yd = y->data<float>();
+  if (added_c == nullptr) {
+    SmallMatMul(a.data<float>(), M, *small_b_, bias, small_epilogue_, yd, ctx.thread_pool());
+    return true;
+  }
+  SmallMatMul(a.data<float>(), M, *small_b_, nullptr, SmallMatMulEpilogue{}, yd, ctx.thread_pool());
+  const Shape& cs = added_c->shape();
+  const int64_t c_rows = cs.size() == 2 ? cs[0] : 1, c_cols = cs.empty() ? 1 : cs.back();
+  const float* cd = added_c->data<float>();
+  for (int64_t m = 0; m < M; ++m) {
+    const float* c_row = cd + (c_rows == 1 ? 0 : m) * c_cols;
+    float* y_row = yd + m * N;
+    for (int64_t n = 0; n < N; ++n) y_row[n] += config_.beta * c_row[c_cols == 1 ? 0 : n];
+    ApplySmallMatMulEpilogue(small_epilogue_, y_row, N);
+  }
+  return true;
+}
+
 Status MatMulDnnl::Compute(KernelContext& ctx) const {
   const Tensor* a = ctx.input(0);
   const Tensor* b = ctx.input(1);
   const Tensor* c = ctx.input(2);
+  // B is the constant the pack was made from (released, or still the same buffer).
+  const bool b_is_constant = b == nullptr ? b_released_ : b->raw_data() == constant_b_.raw_data();
+  if (small_b_ && b_is_constant && a != nullptr && (c != nullptr || ctx.input_value(2) == nullptr) &&
+      ComputeSmall(ctx, *a, c)) {
+    return Status::Ok();
+  }
   // A released B (see ConstantInputReleased) is absent: the kernel's pack stands for it.
   const bool b_from_pack = b == nullptr && b_released_;
   auto fallback = [&]() -> Status {
@@ -322,6 +400,7 @@ Status MatMulDnnl::Compute(KernelContext& ctx) const {
     ReplacedInputContext with_b(ctx, 1, Value(std::move(plain).value()));
     return Fallback(with_b);
   };
+  if (small_b_) return fallback();  // what SmallMatMul declines is rare: the reference runs it
   auto f32 = [](const Tensor* t) { return t == nullptr || t->dtype() == DataType::kFloat32; };
   const Value* c_value = ctx.input_value(2);
   if (!a || (!b && !b_from_pack) || !f32(a) || !f32(b) || (c_value && !c) || !f32(c)) return fallback();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "providers/dnnl/eltwise.h"
+#include "providers/dnnl/small_matmul.h"
 
 namespace berth::dnnl_dense {
 
@@ -52,7 +53,7 @@ class MatMulDnnl : public DnnlKernel {
   // then declines reading it at run time (OpKernel::ReadsConstantInput) so the plain copy can go.
   MatMulDnnl(std::unique_ptr<OpKernel> fallback, MatMulConfig config, const Tensor* constant_b);
   Status Compute(KernelContext& ctx) const override;
-  bool ReadsConstantInput(int i) const override { return i != 1 || !prepacked_; }
+  bool ReadsConstantInput(int i) const override { return i != 1 || !(prepacked_ || small_b_); }
   void ConstantInputReleased(int i) override;
 
  private:
@@ -80,8 +81,12 @@ class MatMulDnnl : public DnnlKernel {
   std::shared_ptr<const PackedWeights> PackB(const dnnl::memory::desc& user,
                                              const dnnl::memory::desc& packed) const;
 
-  // The plain B rebuilt from a pack (fallback runs after the plain copy was released).
+  // The plain B rebuilt from a pack, oneDNN's or SmallMatMul's (fallback runs after the plain copy was
+  // released).
   StatusOr<Tensor> UnpackB() const;
+
+  // Runs the node on SmallMatMul when this run's shapes allow it (else false: oneDNN runs it).
+  bool ComputeSmall(KernelContext& ctx, const Tensor& a, const Tensor* c) const;
 
   MatMulConfig config_;
   Tensor constant_b_;  // undefined unless B is a graph constant (and not released)
@@ -89,6 +94,11 @@ class MatMulDnnl : public DnnlKernel {
   dnnl::memory::desc b_user_;  // how a constant B's plain buffer is laid out (2-D [K, N] view)
   bool prepacked_ = false;     // packed at creation: B need not be read at run time
   bool b_released_ = false;    // the plain B is gone (set before any run)
+  // Set when B is a small 2-D constant and the node's arithmetic is one SmallMatMul does (see
+  // small_matmul.h): then this node never calls oneDNN, and the plain B may go (the pack replaces
+  // it, as oneDNN's does).
+  std::unique_ptr<const SmallMatMulWeights> small_b_;
+  SmallMatMulEpilogue small_epilogue_;
   PrimitiveCache<Entry> cache_;
   mutable std::mutex pack_mu_;  // guards packed_
   mutable std::vector<std::shared_ptr<const PackedWeights>>

@@ -26,15 +26,20 @@ using testing::RunWithFactory;
 
 constexpr double kRtol = 1e-4, kAtol = 1e-5;
 
-// Runs `run` through `factory`, expects oneDNN (not the fallback) to have run it when
+// Runs taken by the kernel's own fast paths: oneDNN primitives and SmallMatMul.
+int64_t FastRuns() { return ThreadExecutionCount() + ThreadSmallMatMulCount(); }
+
+// Runs `run` through `factory`, expects oneDNN or SmallMatMul (not the fallback) to have run it when
 // `expect_dnnl`, and compares with `expected`.
 void ExpectMatches(KernelFactory factory, const NodeRun& run, const Tensor& expected,
                    bool expect_dnnl = true) {
-  const int64_t before = ThreadExecutionCount();
+  const int64_t before = FastRuns();
   RunResult r = RunWithFactory(factory, run);
   ASSERT_FALSE(r.declined) << run.op_type;
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
-  if (expect_dnnl) EXPECT_GT(ThreadExecutionCount(), before) << run.op_type << ": the fallback ran";
+  if (expect_dnnl) {
+    EXPECT_GT(FastRuns(), before) << run.op_type << ": the fallback ran";
+  }
   ASSERT_EQ(r.outputs.size(), 1u);
   EXPECT_EQ(CompareTensors(r.outputs[0], expected, kRtol, kAtol), "");
 }
