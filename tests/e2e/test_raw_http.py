@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -164,6 +165,47 @@ def test_body_too_large_is_413(start_server, model_repository):
     # Requests within the limit still work on the same server.
     assert request(small, "POST", "/v2/models/tiny_mlp/infer", {"inputs": [FEATURES]})[0] == 200
     assert small.stop() == 0
+
+
+def seconds_until_closed(sock, send_every=None, trickle=b""):
+    """Waits for the server to close `sock`; sends `trickle` every `send_every` seconds meanwhile (a
+    slow client). Returns the seconds it took."""
+    start = time.monotonic()
+    sock.settimeout(send_every or 10)
+    while time.monotonic() - start < 10:
+        try:
+            if not sock.recv(65536):
+                return time.monotonic() - start
+        except socket.timeout:
+            sock.sendall(trickle)
+        except ConnectionResetError:
+            return time.monotonic() - start
+    raise AssertionError("the server kept the connection open for 10 s")
+
+
+def test_idle_header_and_body_timeouts_close_the_connection(start_server, model_repository):
+    timed = start_server(model_repository, "--http-idle-timeout-secs", "1",
+                         "--http-header-timeout-secs", "1", "--http-body-timeout-secs", "1")
+    # Idle: nothing sent on a new connection, and nothing after a first request on a kept-alive one.
+    with socket.create_connection(("127.0.0.1", timed.port)) as s:
+        assert 0.9 <= seconds_until_closed(s) < 3
+    with socket.create_connection(("127.0.0.1", timed.port)) as s:
+        s.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(10)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        assert 0.9 <= seconds_until_closed(s) < 3
+    # Header: a client trickling header bytes (slowloris) is cut off when the header's time is up.
+    with socket.create_connection(("127.0.0.1", timed.port)) as s:
+        s.sendall(b"POST /v2/models/tiny_mlp/infer HTTP/1.1\r\nHost: x\r\n")
+        assert 0.9 <= seconds_until_closed(s, send_every=0.2, trickle=b"X-Slow: 1\r\n") < 3
+    # Body: 10 of the 1000 bytes announced.
+    with socket.create_connection(("127.0.0.1", timed.port)) as s:
+        s.sendall(b"POST /v2/models/tiny_mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+                  b'{"inputs":')
+        assert 0.9 <= seconds_until_closed(s) < 3
+    # The server itself is fine, and answers requests that take their time within the limits.
+    assert request(timed, "POST", "/v2/models/tiny_mlp/infer", {"inputs": [FEATURES]})[0] == 200
+    assert timed.stop() == 0
 
 
 def test_max_tensor_elements(start_server, model_repository):

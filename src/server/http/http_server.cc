@@ -14,7 +14,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -43,6 +42,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+// A socket bound to its thread's io_context by type: completions dispatch without the type-erased
+// executor (any_io_executor) that tcp::socket and beast::tcp_stream carry on every operation.
+using Socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
 // How long a connection that we close after an error keeps reading (and discarding) what the client
 // still sends, so the client gets to read our error response instead of a connection reset.
@@ -52,6 +54,16 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kDirectBodyBytes = 64 * 1024;
 
 class Session;
+
+// One network thread: its io_context (run by it alone), its connections, and the timer that closes
+// those past their deadline. Connections keep a deadline (a time point) rather than a timer each:
+// arming and cancelling a timer around every read and write was ~3 % of a small request's CPU
+// (Beast's tcp_stream does that); checking every connection a few times a second costs nothing.
+struct NetworkThread {
+  net::io_context ioc{1};
+  net::steady_timer sweep_timer{ioc};
+  std::vector<std::weak_ptr<Session>> sessions;  // only touched on this thread
+};
 
 // State every connection shares.
 struct Shared {
@@ -122,8 +134,13 @@ size_t JsonBytes(const Request& request) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared, uint64_t id, size_t thread)
-      : stream_(std::move(socket)), shared_(std::move(shared)), id_(id), thread_(thread) {
+  Session(Socket&& socket, std::shared_ptr<Shared> shared, uint64_t id, size_t thread,
+          NetworkThread* network_thread)
+      : socket_(std::move(socket)),
+        shared_(std::move(shared)),
+        id_(id),
+        thread_(thread),
+        network_thread_(network_thread) {
     shared_->server.metrics().AddOpenConnections("http", 1);
     shared_->connections_per_thread[thread_].fetch_add(1);
   }
@@ -138,20 +155,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() {
     beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadNext(); });
+    socket_.set_option(tcp::no_delay(true), ignored);
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->network_thread_->sessions.push_back(self);
+      self->ReadNext();
+    });
+  }
+
+  // From the sweep, on this connection's thread: closes it if its deadline has passed. Operations in
+  // flight then complete with operation_aborted, as when a timeout closed the socket before.
+  void CloseIfExpired(Clock::time_point now) {
+    if (now >= deadline_) Close();
   }
 
   // From StopAccepting: close if idle, otherwise close after the current response.
   void Drain() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->state_ == State::kIdle) self->Close();
     });
   }
 
   // From Stop: close now.
   void ForceClose() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
   }
 
  private:
@@ -168,8 +194,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(shared_->options.max_body_bytes);
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     // Wait for the first byte under the idle timeout; the header timeout starts after it.
-    stream_.expires_after(shared_->options.idle_timeout);
-    stream_.async_read_some(
+    ExpiresAfter(shared_->options.idle_timeout);
+    socket_.async_read_some(
         buffer_.prepare(kReadChunk),
         [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnIdleRead(ec, n); });
   }
@@ -184,9 +210,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::kClosed) return;
     state_ = State::kReading;
     BeginRequest();
-    stream_.expires_after(shared_->options.header_timeout);
+    ExpiresAfter(shared_->options.header_timeout);
     bhttp::async_read_header(
-        stream_, buffer_, *parser_,
+        socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
@@ -198,7 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // curl asks before sending a large body; say yes (the size was already checked).
       continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                        header.version());
-      bhttp::async_write(stream_, *continue_,
+      bhttp::async_write(socket_, *continue_,
                          [self = shared_from_this()](beast::error_code ec, size_t) {
                            if (ec) return self->Close();
                            self->ReadBody();
@@ -209,14 +235,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_after(shared_->options.body_timeout);
+    ExpiresAfter(shared_->options.body_timeout);
     const boost::optional<std::uint64_t> length = parser_->content_length();
     if (length && *length >= kDirectBodyBytes && *length <= shared_->options.max_body_bytes &&
         !parser_->chunked()) {
       return ReadBodyDirect(static_cast<size_t>(*length));
     }
     bhttp::async_read(
-        stream_, buffer_, *parser_,
+        socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
@@ -233,7 +259,7 @@ class Session : public std::enable_shared_from_this<Session> {
     net::buffer_copy(net::buffer(body.data(), have), buffer_.data());
     buffer_.consume(have);  // anything past the body is the next (pipelined) request
     if (have == length) return OnBodyRead();
-    net::async_read(stream_, net::buffer(body.data() + have, length - have),
+    net::async_read(socket_, net::buffer(body.data() + have, length - have),
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       if (ec == net::error::eof) ec = bhttp::error::partial_message;
                       if (ec) return self->OnReadError(ec);
@@ -272,7 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The whole request is in request_.
   void OnBodyRead() {
     state_ = State::kBusy;
-    stream_.expires_never();
+    deadline_ = Clock::time_point::max();  // a model may take as long as it takes
     keep_alive_ = request_.keep_alive();
     if (!Router::MayBlock(request_)) return Reply(shared_->router.Handle(request_, &info_));
     const std::string_view model = InferTargetModel(ToStd(request_.target()));
@@ -300,7 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       auto response = std::make_shared<Response>(std::move(res));
       // Runs Reply right away when already on this connection's network thread.
-      net::dispatch(self->stream_.get_executor(), [self, response] { self->Reply(std::move(*response)); });
+      net::dispatch(self->socket_.get_executor(), [self, response] { self->Reply(std::move(*response)); });
     });
   }
 
@@ -324,9 +350,9 @@ class Session : public std::enable_shared_from_this<Session> {
     AppendResponseHeader(response_, request_id_, header_);
     const std::array<net::const_buffer, 2> buffers = {
         net::buffer(header_), net::buffer(response_.body().data(), response_.body().size())};
-    stream_.expires_after(shared_->options.body_timeout);
+    ExpiresAfter(shared_->options.body_timeout);
     net::async_write(
-        stream_, buffers,
+        socket_, buffers,
         [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWrite(ec, n); });
   }
 
@@ -436,13 +462,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void Linger() {
     state_ = State::kLingering;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTime);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    ExpiresAfter(kLingerTime);
     DiscardInput();
   }
 
   void DiscardInput() {
-    stream_.async_read_some(net::buffer(discard_, sizeof discard_),
+    socket_.async_read_some(net::buffer(discard_, sizeof discard_),
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               if (ec) return self->Close();
                               self->DiscardInput();
@@ -454,14 +480,18 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kClosed;
     EndRequest();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  void ExpiresAfter(Clock::duration timeout) { deadline_ = Clock::now() + timeout; }
+
+  Socket socket_;
   std::shared_ptr<Shared> shared_;
   const uint64_t id_;
   const size_t thread_;  // index of the network thread (io_context) this connection runs on
+  NetworkThread* const network_thread_;
+  Clock::time_point deadline_ = Clock::time_point::max();  // the sweep closes the connection after it
   State state_ = State::kIdle;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -485,13 +515,13 @@ class HttpServerImpl final : public HttpServer {
                  int worker_threads)
       : workers_(static_cast<size_t>(worker_threads)),
         shared_(std::make_shared<Shared>(server, options, workers_.get_executor())),
-        contexts_(MakeContexts(io_threads)),
+        network_threads_(MakeNetworkThreads(io_threads)),
         accept_context_(std::make_unique<net::io_context>(1)),
         acceptor_(accept_context_->get_executor()),
         retry_timer_(acceptor_.get_executor()) {
-    for (auto& ioc : contexts_) work_.push_back(net::make_work_guard(*ioc));
+    for (auto& t : network_threads_) work_.push_back(net::make_work_guard(t->ioc));
     work_.push_back(net::make_work_guard(*accept_context_));
-    shared_->connections_per_thread = std::make_unique<std::atomic<int>[]>(contexts_.size());
+    shared_->connections_per_thread = std::make_unique<std::atomic<int>[]>(network_threads_.size());
   }
 
   ~HttpServerImpl() override { Stop(); }
@@ -513,7 +543,10 @@ class HttpServerImpl final : public HttpServer {
     }
     port_ = acceptor_.local_endpoint().port();
     DoAccept();
-    for (auto& ioc : contexts_) threads_.emplace_back([ioc = ioc.get()] { ioc->run(); });
+    for (auto& t : network_threads_) {
+      Sweep(*t);
+      threads_.emplace_back([ioc = &t->ioc] { ioc->run(); });
+    }
     threads_.emplace_back([ioc = accept_context_.get()] { ioc->run(); });
     return Status::Ok();
   }
@@ -559,7 +592,7 @@ class HttpServerImpl final : public HttpServer {
     StopAccepting();
     for (const auto& session : LiveSessions()) session->ForceClose();
     work_.clear();
-    for (auto& ioc : contexts_) ioc->stop();  // what the closes did not finish is destroyed with them
+    for (auto& t : network_threads_) t->ioc.stop();  // what the closes did not finish is destroyed with them
     accept_context_->stop();
     for (std::thread& t : threads_) t.join();
     workers_.join();
@@ -582,10 +615,10 @@ class HttpServerImpl final : public HttpServer {
 
   void DoAccept() {
     // Connections are spread round-robin over the threads' own io_contexts.
-    const size_t thread = next_context_++ % contexts_.size();
-    net::io_context& ioc = *contexts_[thread];
+    const size_t thread = next_context_++ % network_threads_.size();
+    NetworkThread* network_thread = network_threads_[thread].get();
     acceptor_.async_accept(
-        ioc, [this, thread](beast::error_code ec, tcp::socket socket) {
+        network_thread->ioc, [this, thread, network_thread](beast::error_code ec, Socket socket) {
           if (!acceptor_.is_open()) return;
           if (ec) {
             // Out of file descriptors and the like: log, back off briefly, try again.
@@ -601,7 +634,7 @@ class HttpServerImpl final : public HttpServer {
             std::lock_guard lock(shared_->sessions_mutex);
             id = shared_->next_session_id++;
           }
-          auto session = std::make_shared<Session>(std::move(socket), shared_, id, thread);
+          auto session = std::make_shared<Session>(std::move(socket), shared_, id, thread, network_thread);
           {
             std::lock_guard lock(shared_->sessions_mutex);
             shared_->sessions[id] = session;
@@ -614,15 +647,41 @@ class HttpServerImpl final : public HttpServer {
   // One io_context per network thread, each run by that thread alone: a connection's handlers all
   // run on one thread (no strand needed), and no thread wakes another to run a ready handler, which
   // a shared io_context does on every completion (measured: a third of the time in futex calls).
-  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int n) {
-    std::vector<std::unique_ptr<net::io_context>> contexts;
-    for (int i = 0; i < std::max(1, n); ++i) contexts.push_back(std::make_unique<net::io_context>(1));
-    return contexts;
+  static std::vector<std::unique_ptr<NetworkThread>> MakeNetworkThreads(int n) {
+    std::vector<std::unique_ptr<NetworkThread>> threads;
+    for (int i = 0; i < std::max(1, n); ++i) threads.push_back(std::make_unique<NetworkThread>());
+    return threads;
+  }
+
+  // Every so often, on the network thread: closes its connections past their deadline and forgets
+  // the ones gone. The period is a quarter of the shortest timeout (50 ms to 1 s), so a connection
+  // outlives its timeout by at most that much.
+  void Sweep(NetworkThread& t) {
+    const HttpServerOptions& o = shared_->options;
+    const auto shortest = std::min({o.idle_timeout, o.header_timeout, o.body_timeout});
+    const auto period = std::clamp<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(50),
+                                                               std::chrono::milliseconds(1000));
+    t.sweep_timer.expires_after(period);
+    t.sweep_timer.async_wait([this, &t](beast::error_code ec) {
+      if (ec) return;
+      const Clock::time_point now = Clock::now();
+      auto& sessions = t.sessions;
+      for (size_t i = 0; i < sessions.size();) {
+        if (std::shared_ptr<Session> session = sessions[i].lock()) {
+          session->CloseIfExpired(now);
+          ++i;
+        } else {
+          sessions[i] = std::move(sessions.back());
+          sessions.pop_back();
+        }
+      }
+      Sweep(t);
+    });
   }
 
   net::thread_pool workers_;
   std::shared_ptr<Shared> shared_;
-  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<std::unique_ptr<NetworkThread>> network_threads_;
   // The acceptor has a thread of its own: accepting never waits behind a connection's work on a
   // network thread (a model run there, see InlinePolicy).
   std::unique_ptr<net::io_context> accept_context_;
