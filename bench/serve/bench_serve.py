@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
 """Serving overhead, side by side in one run: Berth vs FastAPI + onnxruntime vs nginx.
 
-For each server (one at a time, on a loopback port) and each model (a tiny MLP and ResNet-18, made
-here with fixed seeds), wrk POSTs the same KServe v2 infer request at each concurrency, after a
-warm-up, for a fixed duration, and we record req/s and p50/p99 latency. nginx answers every POST
-with the fixed response, so it is the HTTP ceiling of this machine. Then the ratios issue 3 targets:
+All servers start at the beginning, each on a loopback port, and stay up for the whole run (an idle
+one uses no CPU). The models are a tiny MLP and ResNet-18, made here with fixed seeds. wrk POSTs the
+same KServe v2 infer request at each concurrency, after a warm-up, for a fixed duration, and we
+record req/s and p50/p99 latency. nginx answers every POST with the fixed response, so it is the
+HTTP ceiling of this machine. Then the ratios issue 3 targets:
 
   tiny_mlp  Berth / FastAPI throughput                    target >= 10x
   tiny_mlp  Berth / nginx request rate                    target >= 50 %
   resnet18  Berth p50 at concurrency 1 minus in-process   target <= 5 % of the in-process p50
             `berth bench` p50 (the server's overhead)
 
+On a shared 2-core VM throughput drifts by 10-25 % from one minute to the next, so a ratio of two
+points measured minutes apart says more about the drift than about the servers. So the points are
+paired and repeated: each answer is checked once, then in each of --rounds rounds, for each model and
+concurrency, the servers are measured one after the other (in --servers order), so the points a
+ratio compares are taken back to back, seconds apart. The tables show, per server, model and
+concurrency, the median over rounds, and each ratio is the median over rounds of that round's ratio;
+every round's numbers are reported too.
+
 The overhead is a difference of two numbers of the same size, so machine noise (other tenants on a
-2-core VM move a p50 by 10-20 % from one minute to the next) easily swamps it. So it is measured in
-pairs taken back to back -- `berth bench` for a few seconds, then wrk at concurrency 1 on the idle
-server for as long -- several times (--overhead-rounds), and the median of the per-pair differences
-is the overhead; every pair is reported.
+2-core VM move a p50 by 10-20 % from one minute to the next) easily swamps it. So, after the rounds,
+it is measured in pairs taken back to back -- `berth bench` for a few seconds, then wrk at
+concurrency 1 on the idle server for as long -- several times (--overhead-rounds), and the median of
+the per-pair differences is the overhead; every pair is reported.
 
 A markdown table goes to stdout and, with every number and the settings, JSON to bench/out/.
 Run it through bench/serve/run.sh, which checks the prerequisites first. This is a benchmark, not a
@@ -24,6 +33,7 @@ test: it never fails because of a number, only when it cannot measure.
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -59,7 +69,12 @@ class BenchError(Exception):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description="Berth vs FastAPI + onnxruntime vs nginx, on loopback.")
+    p = argparse.ArgumentParser(description="Berth vs FastAPI + onnxruntime vs nginx, on loopback. All servers stay up "
+                                "for the whole run; each point (model, concurrency) is measured on every server back "
+                                "to back, --rounds times, and the report gives medians over rounds.")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds of every point; in each, the servers are measured back to back per model and "
+                        "concurrency, and the tables show the median over rounds (default 3)")
     p.add_argument("--duration", type=int, default=10, help="whole seconds measured per point (default 10)")
     p.add_argument("--warmup", type=int, default=2, help="whole seconds of untimed load before each point (default 2)")
     p.add_argument("--concurrency", default="1,8,64", help="comma-separated connection counts (default 1,8,64)")
@@ -89,6 +104,8 @@ def parse_args(argv):
         p.error(f"unknown server/model name(s): {bad}")
     if not a.concurrency or min(a.concurrency) < 1:
         p.error("--concurrency needs positive integers, e.g. 1,8,64")
+    if a.rounds < 1:
+        p.error("--rounds must be at least 1")
     if a.duration <= 0 or a.warmup < 0:
         p.error("--duration must be positive and --warmup not negative")
     return a
@@ -381,35 +398,72 @@ def summarize(raw, concurrency):
     }
 
 
-def measure_model(server, model, inp, model_path, m, results, args):
-    """All concurrency points of one server on one model, into m["points"]. For Berth, the in-process
-    `berth bench` of the same model runs just before the first point, while the server is idle, so
-    that the two numbers the overhead compares are taken as close together as this machine allows."""
+def prepare_model(server, model, inp, m):
+    """Once per server and model, before the rounds: the answer is right (nginx: any 200), and how
+    fast one request is on the idle server (settle() waits until it is that fast again)."""
     body, headers = inp["body"], inp["headers"]
     if server.name != "nginx":
         check_answer(server, model, body, headers, inp["reference"])
     baseline = idle_latency(server, model, body, headers)
     m["idle_latency_ms"] = round(baseline * 1000, 3)
-    for i, c in enumerate(args.concurrency):
-        waited, ok = settle(server, model, body, headers, baseline, args.settle_timeout)
-        if args.warmup > 0:
-            run_wrk(server.url(model), inp["body_path"], inp["header_length"], c, args.warmup, args.wrk_timeout)
-            waited2, ok2 = settle(server, model, body, headers, baseline, args.settle_timeout)
-            waited, ok = waited + waited2, ok and ok2
-        if server.name == "berth" and i == 0:
-            try:
-                results["in_process"][model] = berth_bench(args.berth, model_path, args.bench_iterations)
-            except (BenchError, subprocess.TimeoutExpired, ValueError) as e:
-                results["in_process"][model] = {"error": str(e)}
-                log(f"in-process bench of {model} failed: {e}")
-        raw = run_wrk(server.url(model), inp["body_path"], inp["header_length"], c, args.duration, args.wrk_timeout)
-        point = summarize(raw, c)
-        point["settle_s"] = round(waited, 2)
-        if not ok:
-            point["note"] = f"server still busy with earlier requests after {args.settle_timeout:.0f} s"
-        m["points"].append(point)
-        log(f"{server.name} {model} c={c}: {point['req_per_s']} req/s, p50 {point['p50_ms']} ms, "
-            f"p99 {point['p99_ms']} ms, errors {point['errors']}")
+    return baseline
+
+
+def measure_point(server, model, inp, c, baseline, args, before=None):
+    """One point: settle, warm-up, settle, then wrk for --duration. `before`, if given, runs just
+    before the measured wrk, while the server is idle."""
+    body, headers = inp["body"], inp["headers"]
+    waited, ok = settle(server, model, body, headers, baseline, args.settle_timeout)
+    if args.warmup > 0:
+        run_wrk(server.url(model), inp["body_path"], inp["header_length"], c, args.warmup, args.wrk_timeout)
+        waited2, ok2 = settle(server, model, body, headers, baseline, args.settle_timeout)
+        waited, ok = waited + waited2, ok and ok2
+    if before:
+        before()
+    raw = run_wrk(server.url(model), inp["body_path"], inp["header_length"], c, args.duration, args.wrk_timeout)
+    point = summarize(raw, c)
+    point["settle_s"] = round(waited, 2)
+    if not ok:
+        point["note"] = f"server still busy with earlier requests after {args.settle_timeout:.0f} s"
+    return point
+
+
+def in_process_bench(args, model, model_path, results):
+    try:
+        results["in_process"][model] = berth_bench(args.berth, model_path, args.bench_iterations)
+    except (BenchError, subprocess.TimeoutExpired, ValueError) as e:
+        results["in_process"][model] = {"error": str(e)}
+        log(f"in-process bench of {model} failed: {e}")
+
+
+def measure_rounds(servers, baselines, inputs, paths, results, args):
+    """Every point, --rounds times: per round, model and concurrency, the servers one after the other
+    (in --servers order), so the points a ratio compares are taken seconds apart. In round 1 the
+    in-process `berth bench` of each model runs just before Berth's first point on it, while the
+    server is idle. A server/model that fails a point is not measured again (its "error" says why);
+    baselines holds the (server, model) pairs still measured."""
+    for r in range(1, args.rounds + 1):
+        log(f"round {r} of {args.rounds}")
+        for model in args.models:
+            for i, c in enumerate(args.concurrency):
+                for server in servers:
+                    if (server.name, model) not in baselines:
+                        continue
+                    m = results[server.name]["models"][model]
+                    before = None
+                    if server.name == "berth" and r == 1 and i == 0:
+                        before = functools.partial(in_process_bench, args, model, paths[model], results)
+                    try:
+                        point = measure_point(server, model, inputs[model], c, baselines[(server.name, model)],
+                                              args, before)
+                    except (BenchError, subprocess.TimeoutExpired) as e:
+                        log(str(e))
+                        m["error"] = str(e)
+                        del baselines[(server.name, model)]
+                        continue
+                    m["points"].append({"round": r, **point})
+                    log(f"round {r}: {server.name} {model} c={c}: {point['req_per_s']} req/s, p50 {point['p50_ms']} "
+                        f"ms, p99 {point['p99_ms']} ms, errors {point['errors']}")
 
 
 def measure_overhead(server, model, inp, model_path, args):
@@ -465,25 +519,35 @@ def best(points):
     return max(valid, key=lambda p: p["req_per_s"]) if valid else None
 
 
-def ratios(results, args):
-    """The three numbers issue 3 targets, from the measured points."""
-    def points(server, model):
-        return results.get(server, {}).get("models", {}).get(model, {}).get("points", [])
+def ratio_method(args):
+    return f"median over {args.rounds} rounds of per-round ratios, servers measured back to back per point"
 
-    def at(server, model, c):
-        return next((p for p in points(server, model) if p["concurrency"] == c and p["valid"]), None)
+
+def ratios(results, args):
+    """The three numbers issue 3 targets. The two tiny_mlp ratios are computed in each round from
+    that round's points (measured back to back), then the median over rounds is reported."""
+    def points(server, r):
+        ps = results.get(server, {}).get("models", {}).get("tiny_mlp", {}).get("points", [])
+        return [p for p in ps if p["round"] == r]
+
+    def at(server, c, r):
+        return next((p for p in points(server, r) if p["concurrency"] == c and p["valid"]), None)
+
+    def ratio(b, o):
+        return round(b["req_per_s"] / o["req_per_s"], 3) if b and o and o["req_per_s"] else None
 
     out = {}
     for other, key, target in (("fastapi", "berth_over_fastapi_tiny", TARGET_FASTAPI_RATIO),
                                ("nginx", "berth_over_nginx_tiny", TARGET_NGINX_FRACTION)):
-        per_c = {}
-        for c in args.concurrency:
-            b, o = at("berth", "tiny_mlp", c), at(other, "tiny_mlp", c)
-            per_c[str(c)] = round(b["req_per_s"] / o["req_per_s"], 3) if b and o and o["req_per_s"] else None
-        b, o = best(points("berth", "tiny_mlp")), best(points(other, "tiny_mlp"))
-        peak = round(b["req_per_s"] / o["req_per_s"], 3) if b and o and o["req_per_s"] else None
-        out[key] = {"per_concurrency": per_c, "peak": peak, "target": target,
-                    "met": None if peak is None else peak >= target}
+        per_round = []
+        for r in range(1, args.rounds + 1):
+            per_c = {str(c): ratio(at("berth", c, r), at(other, c, r)) for c in args.concurrency}
+            peak = ratio(best(points("berth", r)), best(points(other, r)))
+            per_round.append({"round": r, "per_concurrency": per_c, "peak": peak})
+        per_c = {str(c): median_of([x["per_concurrency"][str(c)] for x in per_round]) for c in args.concurrency}
+        peak = median_of([x["peak"] for x in per_round])
+        out[key] = {"method": ratio_method(args), "per_concurrency": per_c, "peak": peak, "target": target,
+                    "met": None if peak is None else peak >= target, "per_round": per_round}
     pairs = results.get("overhead_pairs") or []
     if pairs:
         diffs = sorted(p["overhead_ms"] for p in pairs)
@@ -498,6 +562,33 @@ def ratios(results, args):
     else:
         out["berth_overhead_resnet18"] = None
     return out
+
+
+def medians(points, concurrency):
+    """Per concurrency, the median over rounds of req/s, p50 and p99: over the valid rounds, or over
+    all rounds when none is valid (then "rounds" is 0). Errors are summed over all rounds."""
+    out = []
+    for c in concurrency:
+        at_c = [p for p in points if p["concurrency"] == c]
+        if not at_c:
+            continue
+        valid = [p for p in at_c if p["valid"]]
+        use = valid or at_c
+        errors = {}
+        for p in at_c:
+            for k, v in p["errors"].items():
+                errors[k] = errors.get(k, 0) + v
+        out.append({"concurrency": c, "rounds": len(valid), "measured": len(at_c),
+                    "req_per_s": median_of([p["req_per_s"] for p in use], 1),
+                    "p50_ms": median_of([p["p50_ms"] for p in use]), "p99_ms": median_of([p["p99_ms"] for p in use]),
+                    "errors": errors, "unfinished_rounds": sum(1 for p in at_c if p["requests"] == 0)})
+    return out
+
+
+def median_of(values, digits=3):
+    """Median of the values that are not None (None when there is none), rounded."""
+    values = sorted(v for v in values if v is not None)
+    return round(median(values), digits) if values else None
 
 
 def median(sorted_values):
@@ -516,33 +607,51 @@ def fmt(v, digits=1):
 
 def markdown(report):
     env, args = report["environment"], report["settings"]
+    rounds = args["rounds"]
     lines = [f"## Serving overhead — {report['started']}", "",
              f"{env['cpus']} CPUs ({env['cpu_model']}), load average {env['loadavg_start']} at start, "
              f"{env['loadavg_end']} at end; wrk on loopback, {args['duration']} s per point after "
-             f"{args['warmup']} s warm-up; "
+             f"{args['warmup']} s warm-up, {rounds} round(s), servers measured back to back per point; "
              + (f"FastAPI with {args['fastapi_workers']} uvicorn worker(s); " if "fastapi" in args["servers"] else "")
              + f"{env['berth_version']}; commit {env['git_commit']}.", ""]
     if env["loaded"]:
         lines += ["**Measured on a loaded, shared machine: the absolute numbers and the ratios are indicative "
                   "only.**", ""]
-    lines += ["| server | model | input | conc | req/s | p50 ms | p99 ms | errors |",
-              "|---|---|---|---:|---:|---:|---:|---|"]
+    lines += ["req/s, p50 and p99: median over the valid rounds (rounds: valid / measured; over all measured "
+              "rounds when none is valid); errors: total over the rounds.", "",
+              "| server | model | input | conc | rounds | req/s | p50 ms | p99 ms | errors |",
+              "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for server in args["servers"]:
         s = report["results"].get(server, {})
         if "error" in s and not s.get("models"):
-            lines.append(f"| {server} | – | – | – | – | – | – | not measured: {short(s['error'])} |")
+            lines.append(f"| {server} | – | – | – | – | – | – | – | not measured: {short(s['error'])} |")
             continue
         for model in args["models"]:
             m = s.get("models", {}).get(model, {})
-            if "error" in m:
-                lines.append(f"| {server} | {model} | – | – | – | – | – | not measured: {short(m['error'])} |")
-                continue
-            for p in m.get("points", []):
+            for p in m.get("medians", []):
                 errs = ", ".join(f"{k} {v}" for k, v in p["errors"].items() if v) or "0"
-                if p["requests"] == 0:
-                    errs += " (no request finished)"
-                lines.append(f"| {server} | {model} | {m['encoding']} | {p['concurrency']} | {fmt(p['req_per_s'])} "
-                             f"| {fmt(p['p50_ms'], 2)} | {fmt(p['p99_ms'], 2)} | {errs} |")
+                if p["unfinished_rounds"]:
+                    errs += f" (no request finished in {p['unfinished_rounds']} round(s))"
+                lines.append(f"| {server} | {model} | {m['encoding']} | {p['concurrency']} | "
+                             f"{p['rounds']}/{p['measured']} | {fmt(p['req_per_s'])} | {fmt(p['p50_ms'], 2)} "
+                             f"| {fmt(p['p99_ms'], 2)} | {errs} |")
+            if "error" in m:
+                what = "error" if m.get("points") else "not measured"
+                lines.append(f"| {server} | {model} | – | – | – | – | – | – | {what}: {short(m['error'])} |")
+    if rounds > 1:
+        lines += ["", "req/s in each round (* = not valid: errors, or no request finished):", "",
+                  "| server | model | conc | " + " | ".join(f"round {r}" for r in range(1, rounds + 1)) + " |",
+                  "|---|---|---:|" + "---:|" * rounds]
+        for server in args["servers"]:
+            for model in args["models"]:
+                points = report["results"].get(server, {}).get("models", {}).get(model, {}).get("points", [])
+                for c in args["concurrency"]:
+                    by_round = {p["round"]: p for p in points if p["concurrency"] == c}
+                    if not by_round:
+                        continue
+                    cells = [fmt(by_round[r]["req_per_s"]) + ("" if by_round[r]["valid"] else "*")
+                             if r in by_round else "–" for r in range(1, rounds + 1)]
+                    lines.append(f"| {server} | {model} | {c} | " + " | ".join(cells) + " |")
     static = [m for m, x in report["results"].get("nginx", {}).get("models", {}).items()
               if x.get("nginx_response") == "static file"]
     if static:
@@ -555,7 +664,7 @@ def markdown(report):
             lines.append(f"| {model} | {fmt(b.get('p50_ms'), 3)} | {fmt(b.get('p99_ms'), 3)} | {fmt(b.get('runs_per_s'))} |")
     rss = {s: r.get("rss_mib") for s, r in report["results"].items() if isinstance(r, dict) and r.get("rss_mib")}
     if rss:
-        lines += ["", "Server RSS after its runs (MiB, process tree): "
+        lines += ["", "Server RSS after all runs (MiB, process tree): "
                   + ", ".join(f"{s} {v}" for s, v in rss.items()) + "."]
     r = report["ratios"]
     conc = [str(c) for c in args["concurrency"]]
@@ -567,6 +676,14 @@ def markdown(report):
         met = "n/a" if x["met"] is None else ("yes" if x["met"] else "no")
         lines.append(f"| {label} | " + " | ".join(fmt(x["per_concurrency"].get(c), 2) for c in conc)
                      + f" | {fmt(x['peak'], 2)} | {target} | {met} |")
+    lines += ["", f"Each ratio is the {r['berth_over_fastapi_tiny']['method']}; a round's peak ratio is Berth's "
+              "best valid req/s in that round ÷ the other server's best valid req/s in that round."]
+    if rounds > 1:
+        for key, label in (("berth_over_fastapi_tiny", "Berth / FastAPI"), ("berth_over_nginx_tiny", "Berth / nginx")):
+            per_round = r[key]["per_round"]
+            lines.append(f"- {label} per round peak: " + ", ".join(fmt(x["peak"], 2) for x in per_round) + "; "
+                         + "; ".join(f"c={c}: " + ", ".join(fmt(x["per_concurrency"].get(c), 2) for x in per_round)
+                                     for c in conc))
     o = r["berth_overhead_resnet18"]
     lines.append("")
     if o:
@@ -602,7 +719,7 @@ def main(argv):
 
     signal.signal(signal.SIGTERM, on_signal)
     report = {"started": started.isoformat(timespec="seconds"), "settings": {
-        "duration": args.duration, "warmup": args.warmup, "concurrency": args.concurrency,
+        "rounds": args.rounds, "duration": args.duration, "warmup": args.warmup, "concurrency": args.concurrency,
         "servers": args.servers, "models": args.models, "resnet_encoding": args.resnet_encoding,
         "fastapi_workers": args.fastapi_workers, "wrk_timeout": args.wrk_timeout,
         "bench_iterations": args.bench_iterations, "overhead_rounds": args.overhead_rounds,
@@ -634,8 +751,10 @@ def main(argv):
                "git_commit": git_commit()}
         report["environment"] = env
 
+        results = report["results"]
         if "berth" in args.servers:
-            report["results"]["in_process"] = {}
+            results["in_process"] = {}
+        live = []  # started and ready: they all stay up until the end
         for name in args.servers:
             if name == "berth":
                 server = BerthServer(tmp, args.berth, repo)
@@ -644,7 +763,7 @@ def main(argv):
             else:
                 server = NginxServer(tmp, {m: inputs[m]["response"] for m in args.models})
             servers.append(server)
-            result = report["results"].setdefault(name, {"models": {}})
+            result = results.setdefault(name, {"models": {}})
             try:
                 server.start(args.startup_timeout)
             except BenchError as e:
@@ -653,27 +772,46 @@ def main(argv):
                 server.stop()
                 continue
             log(f"{name}: ready on port {server.port}")
+            live.append(server)
+
+        baselines = {}  # (server, model) -> idle latency, for the pairs that answer right
+        for server in live:
             for model in args.models:
-                m = result["models"].setdefault(model, {"encoding": inputs[model]["encoding"], "points": []})
-                if name == "nginx":
+                m = results[server.name]["models"].setdefault(model, {"encoding": inputs[model]["encoding"],
+                                                                      "points": []})
+                if server.name == "nginx":
                     m["nginx_response"] = server.how[model]
                 try:
-                    measure_model(server, model, inputs[model], paths[model], m, report["results"], args)
-                    if name == "berth" and model == "resnet18" and args.overhead_rounds > 0:
-                        report["results"]["overhead_pairs"] = measure_overhead(server, model, inputs[model],
-                                                                               paths[model], args)
-                except (BenchError, subprocess.TimeoutExpired) as e:
+                    baselines[(server.name, model)] = prepare_model(server, model, inputs[model], m)
+                except BenchError as e:
                     log(str(e))
                     m["error"] = str(e)
-            result["rss_mib"] = server.rss_mib()
+
+        measure_rounds(live, baselines, inputs, paths, results, args)
+
+        berth = next((s for s in live if s.name == "berth"), None)
+        if berth and ("berth", "resnet18") in baselines and args.overhead_rounds > 0:
+            try:
+                results["overhead_pairs"] = measure_overhead(berth, "resnet18", inputs["resnet18"],
+                                                             paths["resnet18"], args)
+            except (BenchError, subprocess.TimeoutExpired) as e:
+                log(str(e))
+                results["berth"]["models"]["resnet18"]["error"] = str(e)
+
+        for server in live:
+            for m in results[server.name]["models"].values():
+                m["medians"] = medians(m["points"], args.concurrency)
+            results[server.name]["rss_mib"] = server.rss_mib()
+        for server in live:
+            result = results[server.name]
             server.stop()
             result["exit_code"] = server.exit_code
-            log(f"{name}: stopped (exit code {server.exit_code}), RSS before stop {result['rss_mib']} MiB")
+            log(f"{server.name}: stopped (exit code {server.exit_code}), RSS before stop {result['rss_mib']} MiB")
 
         env["loadavg_end"] = loadavg()
         env["loaded"] = bool(env["loadavg_start"] and max(env["loadavg_start"][0], env["loadavg_end"][0])
                              > 0.5 * (env["cpus"] or 1))
-        report["ratios"] = ratios(report["results"], args)
+        report["ratios"] = ratios(results, args)
         table = markdown(report)
         os.makedirs(args.out, exist_ok=True)
         stem = os.path.join(args.out, "serve-" + started.strftime("%Y%m%d-%H%M%S"))

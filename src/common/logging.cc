@@ -163,7 +163,7 @@ void LogEvent(LogLevel level, const std::string& event, const nlohmann::json& fi
 LogLine::LogLine(LogLevel level, std::string_view event)
     : level_(level), enabled_(level >= g_level.load()), json_(g_format.load() == LogFormat::kJson) {
   if (!enabled_) return;
-  line_.reserve(256);
+  line_.reserve(512);  // a request line is ~300 characters: no regrowth
   if (json_) {
     line_ += "{\"ts\":\"";
     AppendTimestamp(line_);

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
+#include <forward_list>
 #include <new>
 #include <queue>
 #include <stdexcept>
@@ -441,8 +441,7 @@ class ExecutionPlan::Context final : public KernelContext {
  private:
   Value* OutputSlot(int i) {
     if (!output_wanted(i)) {
-      scratch_.emplace_back();
-      return &scratch_.back();
+      return &scratch_.emplace_front();
     }
     return &frame_[static_cast<size_t>(node_.outputs[static_cast<size_t>(i)])];
   }
@@ -457,7 +456,7 @@ class ExecutionPlan::Context final : public KernelContext {
   RunState* run_;
   MemoryTracker* memory_;
   const std::vector<bool>& is_intermediate_;
-  std::deque<Value> scratch_;  // outputs nobody reads
+  std::forward_list<Value> scratch_;  // outputs nobody reads (stable addresses; no allocation until used)
 };
 
 StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
@@ -477,19 +476,20 @@ StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
                                                     const std::vector<std::pair<std::string, Value>>& overrides,
                                                     const std::vector<const Value*>& outer,
                                                     RunState* run) const {
-  const std::string graph_label = graph_->name.empty() ? std::string("graph") : "graph '" + graph_->name + "'";
+  // Only errors need it: built on demand (a string per run was a heap allocation per run).
+  auto graph_label = [this] { return graph_->name.empty() ? std::string("graph") : "graph '" + graph_->name + "'"; };
   if (inputs.size() != input_slots_.size()) {
-    return InvalidArgument(graph_label + " expects " + std::to_string(input_slots_.size()) + " inputs, got " +
+    return InvalidArgument(graph_label() + " expects " + std::to_string(input_slots_.size()) + " inputs, got " +
                            std::to_string(inputs.size()));
   }
-  if (outer.size() != outer_slots_.size()) return Internal(graph_label + ": outer scope values do not match the plan");
+  if (outer.size() != outer_slots_.size()) return Internal(graph_label() + ": outer scope values do not match the plan");
   std::vector<Value> frame(slot_names_.size());
   for (const auto& [slot, tensor] : constant_slots_) frame[static_cast<size_t>(slot)] = Value(tensor);
   for (size_t i = 0; i < inputs.size(); ++i) frame[static_cast<size_t>(input_slots_[i])] = std::move(inputs[i]);
   for (const auto& [name, value] : overrides) {
     auto it = slot_of_.find(name);
     if (it == slot_of_.end() || !graph_->overridable_initializers.count(name)) {
-      return InvalidArgument(graph_label + ": '" + name + "' is not an input or overridable initializer");
+      return InvalidArgument(graph_label() + ": '" + name + "' is not an input or overridable initializer");
     }
     frame[static_cast<size_t>(it->second)] = value;
   }

@@ -110,6 +110,15 @@ StatusOr<RenderedResponse> RenderInferResponse(const InferenceResponse& response
   std::vector<const Tensor*> binary_outputs;
   size_t binary_total = 0;
 
+  // One allocation up front instead of the string doubling its way up (each step a copy): the
+  // header fields, then per output its keys and ~16 characters per element written as JSON.
+  size_t estimate = 128 + response.model_name.size() + response.id.size();
+  for (const InferTensor& output : response.outputs) {
+    estimate += 96 + output.name.size() + 20 * output.tensor.shape().size();
+    if (!encoding.IsBinary(output.name)) estimate += 16 * static_cast<size_t>(output.tensor.numel());
+  }
+  out.reserve(estimate);
+
   out += "{\"model_name\":";
   AppendJsonString(out, response.model_name);
   out += ",\"model_version\":\"";

@@ -67,6 +67,7 @@ bool SplitPath(std::string_view target, std::vector<std::string>* segments) {
   if (target.empty() || target.front() != '/') return false;
   target.remove_prefix(1);
   if (!target.empty() && target.back() == '/') target.remove_suffix(1);  // "/v2/" is "/v2"
+  segments->reserve(8);  // the longest route has 7 segments: one allocation
   while (true) {
     const size_t slash = target.find('/');
     std::string segment;
