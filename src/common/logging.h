@@ -41,6 +41,7 @@ class LogLine {
   LogLine(const LogLine&) = delete;
   LogLine& operator=(const LogLine&) = delete;
 
+  // `key` is a name chosen in code (written as is); `value` is escaped as JSON needs.
   LogLine& Str(std::string_view key, std::string_view value);
   LogLine& Int(std::string_view key, int64_t value);
   // Emits the line (at most once; also done by the destructor if forgotten).
@@ -49,10 +50,17 @@ class LogLine {
 
  private:
   void Key(std::string_view key);
+  // Appends to the line: into buf_ while it fits (a request line does), else into spill_.
+  void Put(std::string_view text);
+  std::string_view Text() const { return spilled_ ? std::string_view(spill_) : std::string_view(buf_, len_); }
+
   LogLevel level_;
   bool enabled_;
   bool json_;
-  std::string line_;
+  bool spilled_ = false;
+  size_t len_ = 0;
+  char buf_[640];
+  std::string spill_;
 };
 
 }  // namespace berth

@@ -325,13 +325,10 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelVersion(const ModelOnDisk&
   ExecuteFn execute = [session](const NamedValues& inputs) { return session->Run(inputs); };
   SchedulerHooks hooks;
   if (metrics != nullptr) {
-    const std::string name = model.name;
-    hooks.on_execute = [metrics, name, version_string](int64_t rows, int64_t requests) {
-      metrics->RecordExecution(name, version_string, rows, requests);
-    };
-    hooks.on_queue_change = [metrics, name, version_string](int64_t delta) {
-      metrics->AddQueued(name, version_string, delta);
-    };
+    const ModelMetrics series = metrics->ForModel(model.name, version_string);
+    loaded->metrics = series;
+    hooks.on_execute = [series](int64_t rows, int64_t requests) { series.RecordExecution(rows, requests); };
+    hooks.on_queue_change = [series](int64_t delta) { series.AddQueued(delta); };
   }
   std::vector<int64_t> preferred = scheduler_config.preferred_batch_sizes;
   LogEvent(LogLevel::kInfo, "model_scheduler",

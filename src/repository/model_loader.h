@@ -23,10 +23,10 @@
 #include "repository/model_config.pb.h"
 #include "repository/model_source.h"
 #include "scheduler/scheduler.h"
+#include "server/metrics.h"
 
 namespace berth {
 
-class ServerMetrics;
 
 // One input or output as clients see it.
 struct TensorSpec {
@@ -57,6 +57,8 @@ struct LoadedModel {
   // Queues and runs this version's requests (instance_group, dynamic_batching). Declared after
   // `session`, so it is stopped (its workers joined) before the session goes.
   std::unique_ptr<Scheduler> scheduler;
+  // This version's metric series (records nothing when loaded without metrics).
+  ModelMetrics metrics;
 
   std::string version_string() const { return std::to_string(version); }
 };

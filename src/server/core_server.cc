@@ -238,7 +238,7 @@ void CoreServer::InferAsync(InferenceRequest request, InferDone done) {
     return;
   }
   std::shared_ptr<const LoadedModel> model = std::move(found).value();
-  metrics_->AddInflight(name, 1);
+  model->metrics.AddInflight(1);
 
   // Everything the completion needs; it runs once, on whichever thread finishes the request.
   struct Call {
@@ -257,12 +257,12 @@ void CoreServer::InferAsync(InferenceRequest request, InferDone done) {
     CoreServer* server = call->server;
     const LoadedModel& model = *call->model;
     if (response.ok()) {
-      server->metrics_->RecordSuccess(model.name, model.version_string(), response->batch_size,
-                                      Micros(call->request.arrival, Clock::now()), response->timings);
+      model.metrics.RecordSuccess(response->batch_size, Micros(call->request.arrival, Clock::now()),
+                                  response->timings);
     } else {
       server->metrics_->RecordFailure(model.name, model.version_string(), FailureReason(response.status().code()));
     }
-    server->metrics_->AddInflight(model.name, -1);
+    model.metrics.AddInflight(-1);
     InferDone done = std::move(call->done);
     call->model.reset();  // the version may go away now, before the caller hears back
     // Finished before the caller hears back: once Infer returns, InflightRequests() no longer
@@ -346,7 +346,7 @@ void CoreServer::InferAsync(InferenceRequest request, InferDone done) {
     SchedulerResult result;
     result.outputs = std::move(ran).value();
     result.compute_us = Micros(start, Clock::now());
-    metrics_->RecordExecution(model->name, model->version_string(), call->prepared.batch_size, 1);
+    model->metrics.RecordExecution(call->prepared.batch_size, 1);
     complete(std::move(result));
     return;
   }

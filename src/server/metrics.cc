@@ -23,14 +23,6 @@
 #include "server/inference_server.h"
 
 namespace berth {
-namespace {
-
-// Latency buckets in microseconds: 10 µs (a tiny model's compute) to 10 s (a large model on a busy
-// CPU), roughly 1-2.5-5 per decade so that p50/p99 interpolation stays within a factor of 2.5.
-prometheus::Histogram::BucketBoundaries LatencyBucketsUs() {
-  return {10,    25,    50,     100,    250,    500,     1000,    2500,    5000,    10000,
-          25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
-}
 
 // The series of one (model, version); pointers into the families, which own them for the registry's
 // lifetime.
@@ -46,7 +38,18 @@ struct ModelSeries {
   prometheus::Histogram* batch_rows = nullptr;
   prometheus::Histogram* batch_requests = nullptr;
   prometheus::Gauge* queued = nullptr;
+  prometheus::Gauge* inflight = nullptr;  // berth_inference_pending_request_count (labelled by model only)
 };
+
+namespace {
+
+// Latency buckets in microseconds: 10 µs (a tiny model's compute) to 10 s (a large model on a busy
+// CPU), roughly 1-2.5-5 per decade so that p50/p99 interpolation stays within a factor of 2.5.
+prometheus::Histogram::BucketBoundaries LatencyBucketsUs() {
+  return {10,    25,    50,     100,    250,    500,     1000,    2500,    5000,    10000,
+          25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
+}
+
 
 // Batch sizes (rows, or requests per execution): powers of two up to 1024.
 prometheus::Histogram::BucketBoundaries BatchSizeBuckets() {
@@ -284,6 +287,10 @@ struct ServerMetrics::Impl {
       s.batch_rows = &batch_rows.Add(labels, BatchSizeBuckets());
       s.batch_requests = &batch_requests.Add(labels, BatchSizeBuckets());
       s.queued = &queued.Add(labels);
+      // (series_mutex is held: the pending-request gauge is looked up here, not through Cached.)
+      auto [pending_it, pending_new] = pending_by_model.try_emplace(model, nullptr);
+      if (pending_new) pending_it->second = &pending.Add({{"model", model}});
+      s.inflight = pending_it->second;
     }
     return it->second;
   }
@@ -292,17 +299,40 @@ struct ServerMetrics::Impl {
 ServerMetrics::ServerMetrics() : impl_(std::make_unique<Impl>()) {}
 ServerMetrics::~ServerMetrics() = default;
 
+ModelMetrics ServerMetrics::ForModel(const std::string& model, const std::string& version) {
+  return ModelMetrics(&impl_->Series(model, version));
+}
+
+void ModelMetrics::RecordSuccess(int64_t batch_size, int64_t request_us, const InferenceTimings& timings) const {
+  if (series_ == nullptr) return;
+  series_->success->Increment();
+  series_->inference_count->Increment(static_cast<double>(batch_size > 0 ? batch_size : 1));
+  series_->request_us->Observe(static_cast<double>(request_us));
+  series_->queue_us->Observe(static_cast<double>(timings.queue_us));
+  series_->compute_input_us->Observe(static_cast<double>(timings.compute_input_us));
+  series_->compute_infer_us->Observe(static_cast<double>(timings.compute_infer_us));
+  series_->compute_output_us->Observe(static_cast<double>(timings.compute_output_us));
+}
+
+void ModelMetrics::AddInflight(int64_t delta) const {
+  if (series_ != nullptr) series_->inflight->Increment(static_cast<double>(delta));
+}
+
+void ModelMetrics::RecordExecution(int64_t rows, int64_t requests) const {
+  if (series_ == nullptr) return;
+  series_->exec_count->Increment();
+  series_->batch_rows->Observe(static_cast<double>(rows));
+  series_->batch_requests->Observe(static_cast<double>(requests));
+}
+
+void ModelMetrics::AddQueued(int64_t delta) const {
+  if (series_ != nullptr) series_->queued->Increment(static_cast<double>(delta));
+}
+
 void ServerMetrics::RecordSuccess(const std::string& model, const std::string& version,
                                   int64_t batch_size, int64_t request_us,
                                   const InferenceTimings& timings) {
-  ModelSeries& s = impl_->Series(model, version);
-  s.success->Increment();
-  s.inference_count->Increment(static_cast<double>(batch_size > 0 ? batch_size : 1));
-  s.request_us->Observe(static_cast<double>(request_us));
-  s.queue_us->Observe(static_cast<double>(timings.queue_us));
-  s.compute_input_us->Observe(static_cast<double>(timings.compute_input_us));
-  s.compute_infer_us->Observe(static_cast<double>(timings.compute_infer_us));
-  s.compute_output_us->Observe(static_cast<double>(timings.compute_output_us));
+  ForModel(model, version).RecordSuccess(batch_size, request_us, timings);
 }
 
 void ServerMetrics::RecordFailure(const std::string& model, const std::string& version,
@@ -317,14 +347,11 @@ void ServerMetrics::AddInflight(const std::string& model, int64_t delta) {
 
 void ServerMetrics::RecordExecution(const std::string& model, const std::string& version, int64_t rows,
                                     int64_t requests) {
-  ModelSeries& s = impl_->Series(model, version);
-  s.exec_count->Increment();
-  s.batch_rows->Observe(static_cast<double>(rows));
-  s.batch_requests->Observe(static_cast<double>(requests));
+  ForModel(model, version).RecordExecution(rows, requests);
 }
 
 void ServerMetrics::AddQueued(const std::string& model, const std::string& version, int64_t delta) {
-  impl_->Series(model, version).queued->Increment(static_cast<double>(delta));
+  ForModel(model, version).AddQueued(delta);
 }
 
 void ServerMetrics::RecordCacheLookup(const std::string& model, const std::string& version, bool hit) {
