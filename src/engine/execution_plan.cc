@@ -302,8 +302,15 @@ Status ExecutionPlan::Plan(const KernelRegistry& registry, const std::set<std::s
       if (release_constant) release_constant(name);
     }
   }
+  std::vector<int> constant_slots;
   for (const auto& [name, tensor] : g.initializers) {
-    if (!released_.count(name)) constant_slots_.emplace_back(SlotFor(name), tensor);
+    if (released_.count(name)) continue;
+    if (g.overridable_initializers.count(name)) {
+      per_run_constants_.emplace_back(SlotFor(name), tensor);
+    } else {
+      constant_slots.push_back(SlotFor(name));
+      constant_values_.emplace_back(tensor);
+    }
   }
 
   for (const ValueInfo& out : g.outputs) {
@@ -342,6 +349,10 @@ Status ExecutionPlan::Plan(const KernelRegistry& registry, const std::set<std::s
           if (o == static_cast<int>(s)) nodes_[k].free_after.push_back(o);
     }
   }
+  constant_of_slot_.assign(slot_names_.size(), nullptr);
+  for (size_t i = 0; i < constant_slots.size(); ++i) {
+    constant_of_slot_[static_cast<size_t>(constant_slots[i])] = &constant_values_[i];
+  }
   stats_.reset(new NodeStats[nodes_.size()]);
   return Status::Ok();
 }
@@ -370,17 +381,22 @@ std::vector<std::string> ExecutionPlan::NodeProviders() const {
 // The KernelContext for one node in one run.
 class ExecutionPlan::Context final : public KernelContext {
  public:
-  Context(const PlannedNode& node, std::vector<Value>& frame, RunState* run,
-          const std::vector<bool>& is_intermediate)
-      : node_(node), frame_(frame), run_(run), memory_(&run->memory), is_intermediate_(is_intermediate) {}
+  Context(const PlannedNode& node, std::vector<Value>& frame, const std::vector<const Value*>& constants,
+          RunState* run, const std::vector<bool>& is_intermediate)
+      : node_(node),
+        frame_(frame),
+        constants_(constants),
+        run_(run),
+        memory_(&run->memory),
+        is_intermediate_(is_intermediate) {}
 
   int num_inputs() const override { return static_cast<int>(node_.inputs.size()); }
   int num_outputs() const override { return static_cast<int>(node_.outputs.size()); }
 
   const Value* input_value(int i) const override {
     if (i < 0 || i >= num_inputs()) return nullptr;
-    int slot = node_.inputs[static_cast<size_t>(i)];
-    return slot < 0 ? nullptr : &frame_[static_cast<size_t>(slot)];
+    const int slot = node_.inputs[static_cast<size_t>(i)];
+    return slot < 0 ? nullptr : Read(slot);
   }
 
   bool output_wanted(int i) const override {
@@ -426,7 +442,7 @@ class ExecutionPlan::Context final : public KernelContext {
       if (ps.attr_name != attr_name) continue;
       std::vector<const Value*> outer;
       outer.reserve(ps.outer_slots.size());
-      for (int s : ps.outer_slots) outer.push_back(&frame_[static_cast<size_t>(s)]);
+      for (int s : ps.outer_slots) outer.push_back(Read(s));
       auto result = ps.plan->Execute(std::move(inputs), {}, outer, run_);
       if (!result.ok()) return result.status().WithContext(NodeLabel() + " subgraph '" + attr_name + "'");
       return result;
@@ -439,6 +455,12 @@ class ExecutionPlan::Context final : public KernelContext {
   std::string NodeLabel() const override { return NodeLabelOf(*node_.node); }
 
  private:
+  // A slot's value in this run: the plan's constant, or the frame's entry.
+  const Value* Read(int slot) const {
+    const Value* constant = constants_[static_cast<size_t>(slot)];
+    return constant != nullptr ? constant : &frame_[static_cast<size_t>(slot)];
+  }
+
   Value* OutputSlot(int i) {
     if (!output_wanted(i)) {
       return &scratch_.emplace_front();
@@ -453,6 +475,7 @@ class ExecutionPlan::Context final : public KernelContext {
 
   const PlannedNode& node_;
   std::vector<Value>& frame_;
+  const std::vector<const Value*>& constants_;
   RunState* run_;
   MemoryTracker* memory_;
   const std::vector<bool>& is_intermediate_;
@@ -484,7 +507,7 @@ StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
   }
   if (outer.size() != outer_slots_.size()) return Internal(graph_label() + ": outer scope values do not match the plan");
   std::vector<Value> frame(slot_names_.size());
-  for (const auto& [slot, tensor] : constant_slots_) frame[static_cast<size_t>(slot)] = Value(tensor);
+  for (const auto& [slot, tensor] : per_run_constants_) frame[static_cast<size_t>(slot)] = Value(tensor);
   for (size_t i = 0; i < inputs.size(); ++i) frame[static_cast<size_t>(input_slots_[i])] = std::move(inputs[i]);
   for (const auto& [name, value] : overrides) {
     auto it = slot_of_.find(name);
@@ -503,7 +526,7 @@ StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
   MemoryTracker* memory = &run->memory;
   for (size_t k = 0; k < nodes_.size(); ++k) {
     const PlannedNode& pn = nodes_[k];
-    Context ctx(pn, frame, run, is_intermediate_);
+    Context ctx(pn, frame, constant_of_slot_, run, is_intermediate_);
     Status st;
     try {
       if (run->profile) {
@@ -533,7 +556,10 @@ StatusOr<std::vector<Value>> ExecutionPlan::Execute(std::vector<Value> inputs,
   }
   std::vector<Value> outputs;
   outputs.reserve(output_slots_.size());
-  for (int s : output_slots_) outputs.push_back(frame[static_cast<size_t>(s)]);
+  for (int s : output_slots_) {
+    const Value* constant = constant_of_slot_[static_cast<size_t>(s)];
+    outputs.push_back(constant != nullptr ? *constant : frame[static_cast<size_t>(s)]);
+  }
   if (owns_arena) arena_->NoteRunPeak(run->memory.peak);
   return outputs;
 }

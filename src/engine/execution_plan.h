@@ -150,7 +150,13 @@ class ExecutionPlan {
   std::map<std::string, int> slot_of_;
   std::vector<int> input_slots_;
   std::vector<int> output_slots_;
-  std::vector<std::pair<int, Tensor>> constant_slots_;  // initializers (but the released ones)
+  // Initializers (but the released ones). Runs read the plan's own copies through
+  // constant_of_slot_ (null for other slots) instead of copying each into their frame: a copy per
+  // run was a shape allocation and a reference-count round trip on a cache line every concurrent
+  // run shares. Overridable initializers are copied per run, since an override replaces them.
+  std::vector<Value> constant_values_;
+  std::vector<const Value*> constant_of_slot_;
+  std::vector<std::pair<int, Tensor>> per_run_constants_;
   std::set<std::string> released_;
   std::vector<std::string> outer_names_;
   std::vector<int> outer_slots_;
