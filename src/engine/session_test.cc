@@ -65,6 +65,30 @@ TEST(SessionTest, RunsAndReportsMetadata) {
   EXPECT_GT((*s)->peak_intermediate_bytes(), 0u);
 }
 
+TEST(SessionTest, OverriddenInitializerAppliesToThatRunOnly) {
+  // b is also a graph input: a default the caller may override (IR < 4 style). Runs read the
+  // other constants in place from the plan; an overridable one must still take each run's value.
+  onnx::ModelProto m = AddReluModel();
+  auto* b = m.mutable_graph()->add_input();
+  b->set_name("b");
+  b->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  b->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(3);
+  auto s = LoadProto(m);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const Tensor x = Tensor::FromVector<float>({1, 3}, {0, 0, 0});
+  const Tensor default_y = Tensor::FromVector<float>({1, 3}, {1, 0, 3});
+  auto plain = (*s)->Run(std::vector<std::pair<std::string, Value>>{{"x", Value(x)}});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ExpectTensorNear((*plain)[0].tensor(), default_y);
+  auto overridden = (*s)->Run(std::vector<std::pair<std::string, Value>>{
+      {"x", Value(x)}, {"b", Value(Tensor::FromVector<float>({3}, {5, 6, -7}))}});
+  ASSERT_TRUE(overridden.ok()) << overridden.status().ToString();
+  ExpectTensorNear((*overridden)[0].tensor(), Tensor::FromVector<float>({1, 3}, {5, 6, 0}));
+  auto again = (*s)->Run(std::vector<std::pair<std::string, Value>>{{"x", Value(x)}});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ExpectTensorNear((*again)[0].tensor(), default_y);
+}
+
 TEST(SessionTest, RejectsWrongInputs) {
   auto s = LoadProto(AddReluModel());
   ASSERT_TRUE(s.ok());
