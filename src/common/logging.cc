@@ -31,7 +31,8 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
-void AppendTimestamp(std::string& out) {
+// Writes "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC) into `out` and returns its length (27).
+size_t FormatTimestamp(char (&out)[32]) {
   // The formatted seconds are cached per thread: strftime and gmtime_r are most of the cost.
   thread_local std::time_t cached_secs = -1;
   thread_local char cached[32];
@@ -45,10 +46,17 @@ void AppendTimestamp(std::string& out) {
     cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_secs = secs;
   }
-  out.append(cached, cached_len);
-  char frac[9] = {'.', '0', '0', '0', '0', '0', '0', 'Z', 0};
+  std::memcpy(out, cached, cached_len);
+  char* frac = out + cached_len;
+  frac[0] = '.';
   for (int64_t i = 6, micros = us % 1000000; i >= 1; --i, micros /= 10) frac[i] = static_cast<char>('0' + micros % 10);
-  out.append(frac, 8);
+  frac[7] = 'Z';
+  return cached_len + 8;
+}
+
+void AppendTimestamp(std::string& out) {
+  char ts[32];
+  out.append(ts, FormatTimestamp(ts));
 }
 
 void WriteAll(const std::string& data) {
@@ -178,21 +186,35 @@ void LogLine::Put(std::string_view text) {
   spill_.append(text);
 }
 
+void LogLine::PutJsonString(std::string_view value) {
+  // Plain printable ASCII (paths, names, ids) goes in as it is; anything else through the escaper.
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    Put("\"");
+    Put(value);
+    Put("\"");
+  } else {
+    std::string quoted;
+    AppendJsonString(quoted, value);
+    Put(quoted);
+  }
+}
+
 LogLine::LogLine(LogLevel level, std::string_view event)
     : level_(level), enabled_(level >= g_level.load()), json_(g_format.load() == LogFormat::kJson) {
   if (!enabled_) return;
-  std::string ts;
-  ts.reserve(32);
-  AppendTimestamp(ts);
+  char ts_text[32];
+  const std::string_view ts(ts_text, FormatTimestamp(ts_text));
   if (json_) {
     Put("{\"ts\":\"");
     Put(ts);
     Put("\",\"level\":\"");
     Put(LevelName(level));
     Put("\",\"event\":");
-    std::string quoted;
-    AppendJsonString(quoted, event);
-    Put(quoted);
+    PutJsonString(event);
   } else {
     Put(ts);
     Put(" ");
@@ -225,24 +247,8 @@ void LogLine::Key(std::string_view key) {
 LogLine& LogLine::Str(std::string_view key, std::string_view value) {
   if (!enabled_) return *this;
   Key(key);
-  if (!json_) {
-    Put(value);
-    return *this;
-  }
-  // Plain printable ASCII (paths, names, ids) goes in as it is; anything else through the escaper.
-  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  });
-  if (plain) {
-    Put("\"");
-    Put(value);
-    Put("\"");
-  } else {
-    std::string quoted;
-    AppendJsonString(quoted, value);
-    Put(quoted);
-  }
+  if (json_) PutJsonString(value);
+  else Put(value);
   return *this;
 }
 

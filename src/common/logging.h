@@ -52,6 +52,7 @@ class LogLine {
   void Key(std::string_view key);
   // Appends to the line: into buf_ while it fits (a request line does), else into spill_.
   void Put(std::string_view text);
+  void PutJsonString(std::string_view value);  // quoted and escaped
   std::string_view Text() const { return spilled_ ? std::string_view(spill_) : std::string_view(buf_, len_); }
 
   LogLevel level_;

@@ -120,6 +120,14 @@ SchedulerRequest Request(int64_t rows, float first, int64_t cols = 3) {
   return request;
 }
 
+// No batching: each request runs alone, on one of `instances` instances.
+SchedulerConfig Unbatched(int instances) {
+  SchedulerConfig config;
+  config.model_name = "m";
+  config.instances = instances;
+  return config;
+}
+
 SchedulerConfig Batching(int64_t max_batch, int64_t delay_us, int instances = 1) {
   SchedulerConfig config;
   config.model_name = "m";
@@ -355,9 +363,7 @@ TEST(Scheduler, HigherPriorityRunsFirst) {
 TEST(Scheduler, InstancesRunConcurrently) {
   FakeModel model;
   model.sleep_ = 50ms;
-  SchedulerConfig config;
-  config.model_name = "m";
-  config.instances = 3;
+  SchedulerConfig config = Unbatched(3);
   auto scheduler = Make(config, model);
   Completions done;
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(scheduler->Enqueue(Request(1, 0), done.Add(i)).ok());
@@ -368,9 +374,7 @@ TEST(Scheduler, InstancesRunConcurrently) {
 
 TEST(Scheduler, DirectRunUsesTheCallersThreadOnlyWhenAnInstanceIsIdle) {
   FakeModel model;
-  SchedulerConfig config;
-  config.model_name = "m";
-  config.instances = 1;
+  SchedulerConfig config = Unbatched(1);
   auto scheduler = Make(config, model);
 
   // Idle: the request runs on this thread and completes before Enqueue returns.
@@ -406,9 +410,7 @@ TEST(Scheduler, DirectRunUsesTheCallersThreadOnlyWhenAnInstanceIsIdle) {
 // is left to the worker.
 TEST(Scheduler, DirectRunTakesDirectRequestsQueuedBehindIt) {
   FakeModel model;
-  SchedulerConfig config;
-  config.model_name = "m";
-  config.instances = 1;
+  SchedulerConfig config = Unbatched(1);
   auto scheduler = Make(config, model);
   model.Close();
 
@@ -467,9 +469,7 @@ TEST(Scheduler, DirectRunIsNotUsedWithDynamicBatching) {
 TEST(Scheduler, PreserveOrderingDeliversInAcceptanceOrder) {
   FakeModel model;
   model.sleep_ = 20ms;
-  SchedulerConfig config;
-  config.model_name = "m";
-  config.instances = 4;
+  SchedulerConfig config = Unbatched(4);
   config.preserve_ordering = true;
   auto scheduler = Make(config, model);
   Completions done;
